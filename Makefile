@@ -1,0 +1,94 @@
+# inissiaq: every set-up step lives here. `make run` starts the product, `make test` passes the suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PY311 ?= $(shell for p in "$$(command -v python3.11 2>/dev/null)" $$(ls -d $$(pyenv root 2>/dev/null)/versions/3.11.*/bin/python3.11 2>/dev/null); do [ -n "$$p" ] && "$$p" -c 'import sys; assert sys.version_info[:2]==(3,11)' 2>/dev/null && { echo "$$p"; break; }; done)
+PY310 ?= $(shell for p in "$$(command -v python3.10 2>/dev/null)" $$(ls -d $$(pyenv root 2>/dev/null)/versions/3.10.*/bin/python3.10 2>/dev/null) /usr/bin/python3.10 /usr/local/bin/python3.10; do [ -n "$$p" ] && "$$p" -c 'import sys; assert sys.version_info[:2]==(3,10)' 2>/dev/null && { echo "$$p"; break; }; done)
+
+BACKEND_VENV := .venv-backend
+RASA_VENV := .venv-rasa
+BPY := $(BACKEND_VENV)/bin/python
+RPY := $(RASA_VENV)/bin/python
+RASA := $(RASA_VENV)/bin/rasa
+
+.PHONY: help
+help:
+	@echo "make run    - install what is missing, train if needed, start backend + Rasa + action server"
+	@echo "make test   - install what is missing and run the whole test suite"
+	@echo "make bench  - latency and throughput of the gateway next to plain Rasa"
+	@echo "make lint   - ruff"
+
+# ---------------------------------------------------------------- environments
+$(BACKEND_VENV)/.installed: requirements/backend.lock requirements/dev.lock pyproject.toml
+	@[ -n "$(PY311)" ] || { echo "error: Python 3.11 not found (looked for python3.11 on PATH and under 'pyenv root'/versions/3.11.*)" >&2; exit 1; }
+	"$(PY311)" -m venv $(BACKEND_VENV)
+	$(BACKEND_VENV)/bin/python -m pip install -q --disable-pip-version-check uv==0.13.9
+	$(BACKEND_VENV)/bin/uv pip sync -q --python $(BPY) requirements/backend.lock requirements/dev.lock
+	$(BACKEND_VENV)/bin/uv pip install -q --python $(BPY) --no-deps -e .
+	touch $@
+
+$(RASA_VENV)/.installed: requirements/rasa.lock
+	@[ -n "$(PY310)" ] || { echo "error: Python 3.10 not found. Rasa 3.6 needs Python 3.10 (looked for python3.10 on PATH and under 'pyenv root'/versions/3.10.*). Install it, e.g. 'pyenv install 3.10'." >&2; exit 1; }
+	"$(PY310)" -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/python -m pip install -q --disable-pip-version-check uv==0.13.9
+	$(RASA_VENV)/bin/uv pip sync -q --python $(RPY) requirements/rasa.lock
+	touch $@
+
+.PHONY: venvs
+venvs: $(BACKEND_VENV)/.installed $(RASA_VENV)/.installed
+
+.PHONY: lint
+lint: venvs
+	$(BACKEND_VENV)/bin/ruff check backend actions bot tests scripts
+	$(BACKEND_VENV)/bin/ruff format --check backend actions bot tests scripts
+
+# ---------------------------------------------------------------- model and catalogs
+.PHONY: model
+model: $(RASA_VENV)/.installed
+	@$(RPY) scripts/model.py train
+
+.PHONY: messages
+messages: $(BACKEND_VENV)/.installed   ## extract new texts and merge them into the kl/da/sv catalogs
+	$(BACKEND_VENV)/bin/pybabel extract -q -F babel.cfg -k N_ --sort-by-file --no-wrap -o locales/messages.pot backend
+	$(BACKEND_VENV)/bin/pybabel update -q -i locales/messages.pot -d locales --no-wrap
+
+.PHONY: catalogs
+catalogs: $(BACKEND_VENV)/.installed   ## compile .po to .mo (the backend also compiles in memory if missing)
+	$(BACKEND_VENV)/bin/pybabel compile -q -d locales --statistics
+
+# ---------------------------------------------------------------- run
+.PHONY: run
+run: venvs catalogs
+	@model=$$($(RPY) scripts/model.py train) && $(BPY) scripts/stack.py "$$model"
+
+# ---------------------------------------------------------------- browser test tools (Debian's chromium, no downloads)
+.PHONY: browser-deps
+browser-deps:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+		echo "installing Debian's chromium and chromium-driver"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+	@[ -f tests/browser/node_modules/axe-core/axe.min.js ] || (cd tests/browser && npm ci --silent --no-audit --no-fund)
+
+# ---------------------------------------------------------------- test
+.PHONY: test
+test: venvs catalogs browser-deps
+	$(BACKEND_VENV)/bin/ruff check backend actions bot tests scripts
+	$(BACKEND_VENV)/bin/ruff format --check backend actions bot tests scripts
+	$(BACKEND_VENV)/bin/pytest -q -p no:cacheprovider tests/backend tests/locales
+	$(RASA) data validate --domain domain.yml --data data --config config.yml --fail-on-warnings
+	$(RASA_VENV)/bin/pytest -q -p no:cacheprovider tests/actions tests/bot tests/nlu
+	@model=$$($(RPY) scripts/model.py train) && \
+		$(RASA) test core --model "$$model" --stories tests/stories --out var/test-results/core --fail-on-prediction-errors
+	$(RPY) scripts/nlu_eval.py --cached
+	$(BACKEND_VENV)/bin/pytest -q -p no:cacheprovider tests/e2e tests/browser
+
+# ---------------------------------------------------------------- bench
+.PHONY: bench
+bench: venvs catalogs
+	@model=$$($(RPY) scripts/model.py train) && $(BPY) scripts/bench.py --model "$$model"
+
+.PHONY: clean
+clean:
+	rm -rf var/test-results .pytest_cache

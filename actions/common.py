@@ -1,0 +1,37 @@
+"""What several actions share: the application's slots and the soft failure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+# Everything one application leaves in the tracker; reset when it is finished or stopped.
+APPLICATION_SLOTS = (
+    "draft_id",
+    "register_phone",
+    "period_month",
+    "phone_register_declined",
+    "phone_invalid",
+    "dwelling_confirmed",
+    "dwelling_correction",
+    "household_confirmed",
+    "household_correction",
+    "phone",
+    "submit_confirmed",
+)
+
+
+def reset_application() -> list[dict[str, Any]]:
+    """Events that forget the current application (and say no application is in progress)."""
+    return [
+        *(SlotSet(name, None) for name in APPLICATION_SLOTS),
+        SlotSet("application_ready", False),
+        SlotSet("submission_pending", False),
+    ]
+
+
+def backend_unavailable(dispatcher: CollectingDispatcher) -> None:
+    """The soft failure: tell the citizen to try again; callers change no state."""
+    dispatcher.utter_message(response="utter_backend_unavailable")

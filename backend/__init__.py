@@ -1,0 +1,1 @@
+"""inissiaq backend: citizen gateway, registers, applications, messaging and caseworker inbox."""

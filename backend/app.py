@@ -1,0 +1,91 @@
+"""Application factory. Nothing happens at import time; resources live on app.ctx."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+from sanic import Request, Sanic
+from sanic.response import HTTPResponse
+
+from backend.config import Settings
+from backend.db import create_engine, create_session_factory
+from backend.errors import register_error_handlers
+from backend.logging_setup import configure_logging
+
+# Each module exposes `bp` (a Blueprint or BlueprintGroup). Add one line per feature.
+BLUEPRINTS: list[str] = [
+    "backend.api.health",
+    "backend.api.internal",
+    "backend.api.nlg",
+    "backend.api.internal_messages",
+    "backend.inbox.api",
+    "backend.inbox.pages",
+    "backend.channels.web",
+    "backend.auth.login",
+    "backend.auth.dev_login",
+    "backend.web.pages",
+]
+
+# Modules exposing `async def start(app)` / `async def stop(app)` for background work (outbox, scheduler).
+BACKGROUND: list[str] = ["backend.scheduler"]
+
+
+def create_app(settings: Settings | None = None, *, name: str = "inissiaq") -> Sanic:
+    settings = settings or Settings.from_env()
+    configure_logging()
+    app = Sanic(name)
+    app.config.REQUEST_MAX_SIZE = 256 * 1024
+    app.config.KEEP_ALIVE_TIMEOUT = 30
+    app.ctx.settings = settings
+    app.ctx.logger = logging.getLogger("inissiaq")
+    register_error_handlers(app)
+
+    for module_name in BLUEPRINTS:
+        app.blueprint(importlib.import_module(module_name).bp)
+
+    @app.before_server_start
+    async def _open(app: Sanic) -> None:
+        app.ctx.engine = create_engine(settings.async_database_url)
+        app.ctx.sessions = create_session_factory(app.ctx.engine)
+        for hook in _hooks("start"):
+            await hook(app)
+
+    @app.after_server_stop
+    async def _close(app: Sanic) -> None:
+        for hook in reversed(_hooks("stop")):
+            await hook(app)
+        await app.ctx.engine.dispose()
+
+    @app.on_request
+    async def _open_session(request: Request) -> None:
+        request.ctx.db = request.app.ctx.sessions()
+
+    @app.on_response
+    async def _close_session(request: Request, response: HTTPResponse) -> None:
+        db = getattr(request.ctx, "db", None)
+        if db is not None:
+            await db.close()
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+
+    return app
+
+
+def _hooks(kind: str) -> list:
+    hooks = []
+    for module_name in STARTUP + BACKGROUND:
+        hook = getattr(importlib.import_module(module_name), kind, None)
+        if hook is not None:
+            hooks.append(hook)
+    return hooks
+
+
+# Modules with start/stop hooks that every process needs (catalogs, HTTP clients, demo data).
+STARTUP: list[str] = [
+    "backend.registers.startup",
+    "backend.nlg.startup",
+    "backend.inbox.demo",
+    "backend.messaging.notifications",
+    "backend.channels.rasa_client",
+]

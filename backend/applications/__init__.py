@@ -1,0 +1,1 @@
+"""Housing-benefit applications: prefilled drafts from the registers, submission, status."""

@@ -1,0 +1,152 @@
+"""Citizens' login: `/auth/login` (eID in production, the development login under `make run`),
+`/auth/logout`, and `on_login`, the one place where a verified person is attached to a web session.
+
+The one-time links of the SMS/Telegram binding (issue 3) hook in with `register_login_hook`: every
+hook runs inside the login's transaction with the rotated session and the verified CPR number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, json, redirect
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend import audit
+from backend.auth import sessions
+from backend.config import Settings
+from backend.conversations import language as languages
+from backend.conversations import service as conversations
+from backend.cpr import normalise_cpr
+from backend.dao.registers import dao_get_person
+from backend.errors import Forbidden, NotFound
+from backend.models.conversations import Conversation, WebSession
+from backend.nlg import translate
+from backend.web.pages import render_page, request_language
+from backend.web.ui_texts import EID_NOT_CONFIGURED_TEXT, EID_NOT_CONFIGURED_TITLE
+
+bp = Blueprint("citizen_auth", url_prefix="/auth")
+
+LoginHook = Callable[[AsyncSession, WebSession, str], Awaitable[None]]
+_login_hooks: list[LoginHook] = []
+
+
+def register_login_hook(hook: LoginHook) -> None:
+    """Run `hook(db, session, cpr)` after every successful citizen login (idempotent registration)."""
+    if hook not in _login_hooks:
+        _login_hooks.append(hook)
+
+
+@dataclass(frozen=True)
+class Login:
+    session: WebSession
+    token: str  # the new cookie value
+    conversation: Conversation
+
+
+async def on_login(db: AsyncSession, session: WebSession, cpr: str, *, settings: Settings) -> Login:
+    """The person `cpr` (eID-verified) logged in on `session`. Does not commit.
+
+    The session's conversation continues, now bound to the person until the session expires; if it was
+    bound to someone else before, a new conversation starts so nobody sees another person's chat. The
+    session token is rotated (a token known before the login is worth nothing after it).
+    """
+    person = await dao_get_person(db, cpr)
+    if person is None:
+        raise NotFound("unknown person")
+    conversation = await db.get(Conversation, session.conversation_id)
+    if conversation is None or (conversation.person_cpr not in (None, cpr)):
+        conversation = await conversations.create_conversation(db, channel="web")
+        session.conversation_id = conversation.id
+    session.person_cpr = cpr
+    session.authenticated_at = datetime.now(UTC)
+    rotated, token = await sessions.rotate(db, settings, session)
+    await conversations.bind_person(db, conversation, cpr, until=rotated.expires_at)
+    languages.apply_register(conversation, person.language)
+    await audit.record(
+        db, actor="citizen", action="citizen_login", person_cpr=cpr, details={"conversation": conversation.id}
+    )
+    for hook in _login_hooks:
+        await hook(db, rotated, cpr)
+    return Login(rotated, token, conversation)
+
+
+async def login_with_cpr(request: Request, raw_cpr: object) -> Login | None:
+    """Log the request's browser in as `raw_cpr` (keeping its conversation); None if no such person."""
+    db, settings = request.ctx.db, request.app.ctx.settings
+    cpr = normalise_cpr(raw_cpr) if isinstance(raw_cpr, str) else None
+    if cpr is None or await dao_get_person(db, cpr) is None:
+        return None
+    session = await sessions.load_session(db, request)
+    if session is None:
+        session, _ = await sessions.start_anonymous(db, settings)
+    login = await on_login(db, session, cpr, settings=settings)
+    await db.commit()
+    return login
+
+
+@bp.get("/login")
+async def login(request: Request) -> HTTPResponse:
+    settings = request.app.ctx.settings
+    if settings.development:
+        return redirect("/auth/dev")
+    language = await request_language(request)
+    return render_page(
+        "message.html",
+        language,
+        status=503,
+        title=translate(language, EID_NOT_CONFIGURED_TITLE),
+        text=translate(language, EID_NOT_CONFIGURED_TEXT),
+    )
+
+
+@bp.post("/logout")
+async def logout(request: Request) -> HTTPResponse:
+    """End the session: the conversation is unbound and its transcript no longer reachable from here."""
+    require_same_origin(request)
+    db = request.ctx.db
+    session = await sessions.load_session(db, request)
+    if session is not None:
+        conversation = await db.get(Conversation, session.conversation_id)
+        if conversation is not None and conversation.person_cpr is not None:
+            await audit.record(
+                db,
+                actor="citizen",
+                action="citizen_logout",
+                person_cpr=conversation.person_cpr,
+                details={"conversation": conversation.id},
+            )
+            await conversations.unbind_person(db, conversation)
+        await sessions.end(db, session)
+        await db.commit()
+    if wants_json(request):
+        response = json({"ok": True})
+    else:
+        response = redirect("/")
+    sessions.clear_cookie(response)
+    return response
+
+
+def wants_json(request: Request) -> bool:
+    return (request.content_type or "").split(";")[0].strip().lower() == "application/json"
+
+
+def require_same_origin(request: Request) -> None:
+    """A state-changing form post must come from our own pages (JSON posts cannot cross sites with
+    cookies without CORS, which we never allow)."""
+    if wants_json(request):
+        return
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        raise Forbidden("cross-site request")
+    origin = request.headers.get("origin")
+    if origin and origin.rstrip("/") not in _own_origins(request):
+        raise Forbidden("cross-site request")
+
+
+def _own_origins(request: Request) -> set[str]:
+    settings = request.app.ctx.settings
+    host = request.headers.get("host", "")
+    return {settings.public_base_url.rstrip("/"), f"http://{host}", f"https://{host}"}

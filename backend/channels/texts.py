@@ -1,0 +1,20 @@
+"""The gateway's own notices to the citizen, as catalog msgids (translated in locales/ to kl, da, sv)."""
+
+from __future__ import annotations
+
+from backend.nlg import N_
+
+# NOTE: The citizen's message was longer than allowed; nothing was sent. {limit} is a number.
+TOO_LONG = N_("Your message is too long. Please write at most {limit} characters and send it again.")
+# NOTE: The citizen sent an empty message (only spaces or invisible characters).
+EMPTY_MESSAGE = N_("Please write a message.")
+# NOTE: The assistant could not be reached. The citizen's message is kept; try again.
+ASSISTANT_UNAVAILABLE = N_("Sorry, we could not reach the system just now. Please try again in a moment.")
+# NOTE: The assistant answered nothing. Ask the citizen to try again or rephrase.
+TRY_AGAIN = N_("Sorry, I have no answer to that right now. Please try again or write it in another way.")
+# NOTE: A caseworker is handling the conversation; the assistant stays silent until they hand it back.
+WAITING_FOR_CASEWORKER = N_("Thank you. A caseworker will answer you here as soon as possible.")
+# NOTE: A caseworker has the conversation now and reads what the citizen writes.
+CASEWORKER_HAS_CONVERSATION = N_("Thank you. Your message has been passed on to the caseworker.")
+# NOTE: The conversation was closed by the municipality.
+CONVERSATION_CLOSED = N_("This conversation has been closed by the municipality. Thank you for writing.")

@@ -1,0 +1,176 @@
+"""The web channel: the widget's JSON API under `/api/chat`, on the citizen's session cookie.
+
+POST bodies must be `application/json` (415 otherwise): a cross-site page cannot send that with the
+citizen's cookie without a CORS preflight we never allow, so this is also the CSRF protection.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+from typing import Any
+
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, JSONResponse, json
+from sqlalchemy import text as sql_text
+
+from backend.auth import sessions
+from backend.channels import gateway, rasa_client
+from backend.conversations import language as languages
+from backend.conversations import service as conversations
+from backend.errors import DomainError, InvalidInput
+from backend.models.conversations import Conversation, WebSession
+from backend.nlg import LANGUAGES
+
+chat = Blueprint("web_chat", url_prefix="/api/chat")
+health = Blueprint("web_chat_health")
+bp = Blueprint.group(chat, health)
+
+# Enough for max_message_chars of any text, each character escaped as \uXXXX\uXXXX, plus the envelope.
+MAX_BODY_BYTES = 32 * 1024
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+    code = "too_large"
+
+
+@chat.post("/messages")
+async def post_message(request: Request) -> JSONResponse:
+    """`{"text", "language"?}` → `{"conversation_id", "language", "messages": [{"text", "buttons"}]}`."""
+    body = _json_body(request)
+    text = body.get("text")
+    if not isinstance(text, str):
+        raise InvalidInput("text is required and must be a string")
+    language = body.get("language")
+    if language is not None and language not in LANGUAGES:
+        raise InvalidInput(f"language must be one of {', '.join(LANGUAGES)}")
+    session, token = await _session(request, create=True)
+    assert session is not None
+    cid = session.conversation_id
+    await request.ctx.db.commit()  # no transaction stays open while Rasa is asked
+    messages = await gateway.handle_citizen_message(request.app, cid, text, language_hint=language)
+    answer = {
+        "conversation_id": cid,
+        "language": await _language_of(request, cid),
+        "messages": [m.as_json() for m in messages],
+    }
+    return _with_cookie(request, json(answer), token)
+
+
+@chat.get("/history")
+async def history(request: Request) -> JSONResponse:
+    """The transcript of this session's conversation only (`?after=<id>` for the newer messages)."""
+    try:
+        after = int(request.args.get("after", "0"))
+    except ValueError as error:
+        raise InvalidInput("after must be a number") from error
+    session, token = await _session(request, create=False)
+    if session is None:
+        return json({"conversation_id": None, "language": None, "messages": []})
+    db = request.ctx.db
+    rows = await conversations.transcript(db, session.conversation_id, after_id=max(after, 0))
+    answer = {
+        "conversation_id": session.conversation_id,
+        "language": await _language_of(request, session.conversation_id),
+        "messages": [
+            {
+                "id": row.id,
+                "sender": row.sender,
+                "text": row.text,
+                "buttons": row.buttons or [],
+                "created_at": row.created_at.isoformat(),
+            }
+            for row in rows
+        ],
+    }
+    await db.commit()
+    return _with_cookie(request, json(answer), token)
+
+
+@chat.post("/resume")
+async def resume(request: Request) -> JSONResponse:
+    """After a login: run what the citizen asked for before it (an empty list when nothing waits)."""
+    _json_body(request, allow_empty=True)
+    session, token = await _session(request, create=False)
+    if session is None:
+        return json({"conversation_id": None, "language": None, "messages": []})
+    cid = session.conversation_id
+    await request.ctx.db.commit()
+    messages = await gateway.resume_pending_intent(request.app, cid)
+    answer = {
+        "conversation_id": cid,
+        "language": await _language_of(request, cid),
+        "messages": [m.as_json() for m in messages],
+    }
+    return _with_cookie(request, json(answer), token)
+
+
+@health.get("/healthz/dependencies")
+async def dependencies(request: Request) -> JSONResponse:
+    """Readiness including Rasa (whose health check fails while its tracker store is down)."""
+    try:
+        await request.ctx.db.execute(sql_text("SELECT 1"))
+        database = "ok"
+    except Exception:
+        database = "down"
+    rasa = "ok" if await rasa_client.is_healthy(request.app) else "down"
+    ok = database == "ok" and rasa == "ok"
+    return json(
+        {"status": "ok" if ok else "unavailable", "database": database, "rasa": rasa},
+        status=200 if ok else 503,
+    )
+
+
+async def _session(request: Request, *, create: bool) -> tuple[WebSession | None, str | None]:
+    """The request's session and the cookie to (re)send, if any. A missing, forged or expired cookie
+    gives a new anonymous conversation (`create`) or nothing: never the old conversation."""
+    db, settings = request.ctx.db, request.app.ctx.settings
+    session = await sessions.load_session(db, request)
+    if session is None:
+        if not create:
+            return None, None
+        session, token = await sessions.start_anonymous(db, settings)
+        await db.commit()
+        return session, token
+    if await sessions.slide(db, settings, session):
+        await db.commit()
+        return session, request.cookies.get(sessions.COOKIE)
+    return session, None
+
+
+def _with_cookie(request: Request, response: HTTPResponse, token: str | None) -> HTTPResponse:
+    if token:
+        sessions.set_cookie(response, request.app.ctx.settings, token)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def _language_of(request: Request, cid: str) -> str:
+    conversation = await request.ctx.db.get(Conversation, cid, populate_existing=True)
+    settings = request.app.ctx.settings
+    if conversation is None:
+        return settings.default_language
+    return languages.effective_language(conversation, settings.default_language)
+
+
+def _json_body(request: Request, *, allow_empty: bool = False) -> dict[str, Any]:
+    content_type = (request.content_type or "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise UnsupportedMediaType("Content-Type must be application/json")
+    raw = request.body or b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"request body must be at most {MAX_BODY_BYTES} bytes")
+    if allow_empty and not raw.strip():
+        return {}
+    try:
+        body = jsonlib.loads(raw)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise InvalidInput("request body must be JSON", code="invalid_json") from error
+    if not isinstance(body, dict):
+        raise InvalidInput("request body must be a JSON object", code="invalid_json")
+    return body

@@ -1,0 +1,131 @@
+"""Settings, read from the environment in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Secret(str):
+    """A string that never shows itself in repr or logs."""
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    def reveal(self) -> str:
+        return str.__str__(self)
+
+
+def async_database_url(url: str) -> str:
+    """Map a plain SQLAlchemy URL (sqlite:///, postgresql://) to its async driver."""
+    if url.startswith("sqlite:///") or url.startswith("sqlite://"):
+        return "sqlite+aiosqlite://" + url.removeprefix("sqlite://")
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    return url
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    mode: str = "production"  # "development" enables the dev login, dev sinks and demo caseworkers
+    port: int = 8000
+    database_url: str = f"sqlite:///{REPO_ROOT / 'var' / 'inissiaq.db'}"
+    public_base_url: str = "http://127.0.0.1:8000"
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_timeout_seconds: float = 20.0
+    internal_secret: Secret = field(default_factory=lambda: Secret(""))
+    session_secret: Secret = field(default_factory=lambda: Secret(""))
+    session_ttl_minutes: int = 60
+    default_language: str = "kl"
+    manual_form_url: str = "https://www.sullissivik.gl/Forms/Boligsikring"
+    locales_dir: Path = REPO_ROOT / "locales"
+    timezone: str = "America/Nuuk"
+    register_delay_ms: int = 0  # artificial latency of the demo registers (tests of slow turns)
+    max_message_chars: int = 2000
+    redis_url: str = ""
+    # Providers (issue 3/4); empty means "use the development sink" in development mode.
+    twilio_account_sid: str = ""
+    twilio_auth_token: Secret = field(default_factory=lambda: Secret(""))
+    twilio_from_number: str = ""
+    twilio_api_base: str = ""  # tests point the real twilio client at a local fake
+    telegram_bot_token: Secret = field(default_factory=lambda: Secret(""))
+    telegram_webhook_secret: Secret = field(default_factory=lambda: Secret(""))
+    telegram_api_base: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: Secret = field(default_factory=lambda: Secret(""))
+    smtp_tls: str = "none"  # none | starttls | tls
+    mail_from: str = "boligsikring@kommune.example.gl"
+    background_workers: bool = True  # outbox worker and scheduler inside the backend process
+    # Caseworkers' side (issue 4)
+    caseworker_session_ttl_minutes: int = 480
+    login_max_failures: int = 5  # per username and per address within the window
+    login_window_minutes: int = 15
+    # Weekday opening hours of live handoff, Greenland time: "mon=08:00-15:00;...;fri=08:00-14:00"
+    opening_hours: str = "mon=08:00-15:00;tue=08:00-15:00;wed=08:00-15:00;thu=08:00-15:00;fri=08:00-14:00"
+    notification_window_minutes: int = 15  # messages within this window share one notification
+    digest_time: str = "09:00"  # local time (America/Nuuk), Monday to Friday on working days
+    history_retention_days: int = 730  # purge: taken-over/decided applications, messages, audit
+    dev_password: Secret = field(default_factory=lambda: Secret(""))
+    dev_totp_secret: Secret = field(default_factory=lambda: Secret(""))
+
+    @property
+    def development(self) -> bool:
+        return self.mode == "development"
+
+    @property
+    def async_database_url(self) -> str:
+        return async_database_url(self.database_url)
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        port = int(_env("PORT", "8000"))
+        defaults = cls()
+        return cls(
+            mode=_env("INISSIAQ_MODE", defaults.mode),
+            port=port,
+            database_url=_env("DATABASE_URL", defaults.database_url),
+            public_base_url=_env("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}").rstrip("/"),
+            rasa_url=_env("RASA_URL", defaults.rasa_url).rstrip("/"),
+            rasa_timeout_seconds=float(_env("RASA_TIMEOUT_SECONDS", str(defaults.rasa_timeout_seconds))),
+            internal_secret=Secret(_env("INISSIAQ_INTERNAL_SECRET", "")),
+            session_secret=Secret(_env("INISSIAQ_SESSION_SECRET", "")),
+            session_ttl_minutes=int(_env("SESSION_TTL_MINUTES", str(defaults.session_ttl_minutes))),
+            default_language=_env("DEFAULT_LANGUAGE", defaults.default_language),
+            manual_form_url=_env("MANUAL_FORM_URL", defaults.manual_form_url),
+            locales_dir=Path(_env("LOCALES_DIR", str(defaults.locales_dir))),
+            register_delay_ms=int(_env("REGISTER_DELAY_MS", "0")),
+            redis_url=_env("REDIS_URL", ""),
+            twilio_account_sid=_env("TWILIO_ACCOUNT_SID", ""),
+            twilio_auth_token=Secret(_env("TWILIO_AUTH_TOKEN", "")),
+            twilio_from_number=_env("TWILIO_FROM_NUMBER", ""),
+            twilio_api_base=_env("TWILIO_API_BASE", ""),
+            telegram_bot_token=Secret(_env("TELEGRAM_BOT_TOKEN", "")),
+            telegram_webhook_secret=Secret(_env("TELEGRAM_WEBHOOK_SECRET", "")),
+            telegram_api_base=_env("TELEGRAM_API_BASE", ""),
+            smtp_host=_env("SMTP_HOST", ""),
+            smtp_port=int(_env("SMTP_PORT", "25")),
+            smtp_username=_env("SMTP_USERNAME", ""),
+            smtp_password=Secret(_env("SMTP_PASSWORD", "")),
+            smtp_tls=_env("SMTP_TLS", "none"),
+            mail_from=_env("MAIL_FROM", defaults.mail_from),
+            background_workers=_env("BACKGROUND_WORKERS", "1") == "1",
+            caseworker_session_ttl_minutes=int(_env("CASEWORKER_SESSION_TTL_MINUTES", "480")),
+            login_max_failures=int(_env("LOGIN_MAX_FAILURES", "5")),
+            login_window_minutes=int(_env("LOGIN_WINDOW_MINUTES", "15")),
+            opening_hours=_env("OPENING_HOURS", defaults.opening_hours),
+            notification_window_minutes=int(_env("NOTIFICATION_WINDOW_MINUTES", "15")),
+            digest_time=_env("DIGEST_TIME", defaults.digest_time),
+            history_retention_days=int(_env("HISTORY_RETENTION_DAYS", "730")),
+            dev_password=Secret(_env("DEV_PASSWORD", "")),
+            dev_totp_secret=Secret(_env("DEV_TOTP_SECRET", "")),
+        )

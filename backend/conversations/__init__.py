@@ -1,0 +1,1 @@
+"""Conversations across channels: who owns them, who is logged in, their language and transcript."""

@@ -1,0 +1,68 @@
+"""Domain exceptions and their mapping to HTTP answers, in one place."""
+
+from __future__ import annotations
+
+from sanic import Request, Sanic
+from sanic.exceptions import SanicException
+from sanic.response import JSONResponse, json
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str = "", *, code: str | None = None) -> None:
+        super().__init__(message or self.code)
+        if code:
+            self.code = code
+
+
+class InvalidInput(DomainError):
+    status = 400
+    code = "invalid_input"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    code = "rate_limited"
+
+
+class UpstreamUnavailable(DomainError):
+    status = 503
+    code = "upstream_unavailable"
+
+
+def register_error_handlers(app: Sanic) -> None:
+    @app.exception(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        return json({"error": exc.code, "message": str(exc)}, status=exc.status)
+
+    @app.exception(SanicException)
+    async def _sanic(request: Request, exc: SanicException) -> JSONResponse:
+        status = getattr(exc, "status_code", 500) or 500
+        return json({"error": "http_error", "message": str(exc)}, status=status)
+
+    @app.exception(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        app.ctx.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return json({"error": "internal_error", "message": "internal error"}, status=500)

@@ -1,0 +1,271 @@
+"""Caseworker login: argon2 password, second factor (TOTP, or a code by SMS), database sessions with a
+CSRF token, and login rate limits counted in the database (shared by every backend instance)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pyotp
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sanic import Request
+from sanic.response import HTTPResponse
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.config import Settings
+from backend.errors import Forbidden, TooManyRequests, Unauthorized
+from backend.models.caseworkers import Caseworker, CaseworkerSession, LoginCode, LoginThrottle
+
+COOKIE = "inissiaq_cw"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SMS_CODE_MINUTES = 10
+
+_hasher = PasswordHasher()
+# Verifying against a dummy hash when the user is unknown keeps the answer time the same.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_matches(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def totp_matches(secret: str, code: str, *, now: datetime | None = None) -> bool:
+    """Accept the current code and the one before or after it (clock drift of ±30 s)."""
+    code = (code or "").strip().replace(" ", "")
+    if not code.isdigit():
+        return False
+    return pyotp.TOTP(secret).verify(code, for_time=now or datetime.now(UTC), valid_window=1)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def as_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+# --- rate limit --------------------------------------------------------------------------------
+
+
+async def check_throttle(db: AsyncSession, keys: list[str], settings: Settings) -> None:
+    """TooManyRequests when any key had too many failures in the current window."""
+    now = datetime.now(UTC)
+    window = timedelta(minutes=settings.login_window_minutes)
+    rows = (await db.execute(select(LoginThrottle).where(LoginThrottle.key.in_(keys)))).scalars().all()
+    for row in rows:
+        if as_utc(row.window_started_at) + window > now and row.failures >= settings.login_max_failures:
+            raise TooManyRequests("too many failed logins; try again later")
+
+
+async def record_failure(db: AsyncSession, keys: list[str], settings: Settings) -> None:
+    """Count one failure for each key (atomic increments; a new window starts when the old one ended).
+    Commits, because the failed login itself is rolled back."""
+    now = datetime.now(UTC)
+    window_start = now - timedelta(minutes=settings.login_window_minutes)
+    for key in keys:
+        for _attempt in range(3):
+            reset = await db.execute(
+                update(LoginThrottle)
+                .where(LoginThrottle.key == key, LoginThrottle.window_started_at <= window_start)
+                .values(window_started_at=now, failures=1)
+            )
+            if reset.rowcount:
+                break
+            counted = await db.execute(
+                update(LoginThrottle)
+                .where(LoginThrottle.key == key)
+                .values(failures=LoginThrottle.failures + 1)
+            )
+            if counted.rowcount:
+                break
+            try:
+                async with db.begin_nested():
+                    db.add(LoginThrottle(key=key, window_started_at=now, failures=1))
+                break
+            except IntegrityError:
+                continue  # another instance created it at the same moment: count again
+    await db.commit()
+
+
+async def clear_failures(db: AsyncSession, keys: list[str]) -> None:
+    await db.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(keys)))
+
+
+def throttle_keys(username: str, address: str) -> list[str]:
+    return [f"user:{username.strip().lower()[:100]}", f"ip:{address[:100]}"]
+
+
+# --- login -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    caseworker: Caseworker
+    token: str
+    csrf_token: str
+    expires_at: datetime
+
+
+async def find_caseworker(db: AsyncSession, username: str) -> Caseworker | None:
+    result = await db.execute(select(Caseworker).where(Caseworker.username == username.strip().lower()))
+    return result.scalars().first()
+
+
+async def verify_credentials(
+    db: AsyncSession, username: str, password: str, settings: Settings, address: str
+) -> Caseworker:
+    """The active caseworker with this username and password (first factor), or Unauthorized."""
+    keys = throttle_keys(username, address)
+    await check_throttle(db, keys, settings)
+    caseworker = await find_caseworker(db, username)
+    ok = password_matches(caseworker.password_hash if caseworker else None, password)
+    if caseworker is None or not ok or not caseworker.active:
+        await record_failure(db, keys, settings)
+        raise Unauthorized("wrong username, password or code", code="login_failed")
+    return caseworker
+
+
+async def send_sms_code(db: AsyncSession, caseworker: Caseworker) -> str:
+    """Create a six-digit login code (valid 10 minutes) and return it for sending; stored hashed."""
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    db.add(
+        LoginCode(
+            caseworker_id=caseworker.id,
+            code_hash=token_hash(f"{caseworker.id}:{code}"),
+            expires_at=datetime.now(UTC) + timedelta(minutes=SMS_CODE_MINUTES),
+        )
+    )
+    return code
+
+
+async def use_sms_code(db: AsyncSession, caseworker: Caseworker, code: str) -> bool:
+    now = datetime.now(UTC)
+    result = await db.execute(
+        update(LoginCode)
+        .where(
+            LoginCode.caseworker_id == caseworker.id,
+            LoginCode.code_hash == token_hash(f"{caseworker.id}:{(code or '').strip()}"),
+            LoginCode.used_at.is_(None),
+            LoginCode.expires_at > now,
+        )
+        .values(used_at=now)
+    )
+    return bool(result.rowcount)
+
+
+async def complete_login(
+    db: AsyncSession,
+    caseworker: Caseworker,
+    settings: Settings,
+    address: str,
+    *,
+    totp: str | None = None,
+    sms_code: str | None = None,
+) -> LoginResult:
+    """Check the second factor and open a session. Commits."""
+    keys = throttle_keys(caseworker.username, address)
+    if totp:
+        ok = totp_matches(caseworker.totp_secret, totp)
+    elif sms_code:
+        ok = await use_sms_code(db, caseworker, sms_code)
+    else:
+        ok = False
+    if not ok:
+        await db.rollback()
+        await record_failure(db, keys, settings)
+        raise Unauthorized("wrong username, password or code", code="login_failed")
+    await clear_failures(db, keys)
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+    expires_at = datetime.now(UTC) + timedelta(minutes=settings.caseworker_session_ttl_minutes)
+    db.add(
+        CaseworkerSession(
+            token_hash=token_hash(token), caseworker_id=caseworker.id, csrf_token=csrf, expires_at=expires_at
+        )
+    )
+    await db.commit()
+    return LoginResult(caseworker, token, csrf, expires_at)
+
+
+def set_session_cookie(response: HTTPResponse, token: str, settings: Settings) -> None:
+    response.add_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="Strict",
+        secure=not settings.development,
+        path="/",
+        max_age=settings.caseworker_session_ttl_minutes * 60,
+    )
+
+
+def clear_session_cookie(response: HTTPResponse, settings: Settings) -> None:
+    response.delete_cookie(COOKIE, path="/")
+
+
+# --- per request -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Principal:
+    caseworker: Caseworker
+    session: CaseworkerSession
+
+    @property
+    def actor(self) -> str:
+        return f"caseworker:{self.caseworker.id}"
+
+
+async def authenticate(request: Request, *, admin: bool = False, check_csrf: bool = True) -> Principal:
+    """The caseworker of the request's session: 401 without a valid one, 403 on admin routes for a
+    caseworker, 403 when an unsafe request lacks the session's CSRF token."""
+    token = request.cookies.get(COOKIE)
+    if not token:
+        raise Unauthorized("caseworker login required")
+    db: AsyncSession = request.ctx.db
+    session = await db.get(CaseworkerSession, token_hash(token))
+    now = datetime.now(UTC)
+    if session is None or as_utc(session.expires_at) <= now:
+        raise Unauthorized("caseworker login required")
+    caseworker = await db.get(Caseworker, session.caseworker_id)
+    if caseworker is None or not caseworker.active:
+        raise Unauthorized("caseworker login required")
+    if check_csrf and request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER) or _form_csrf(request)
+        if not sent or not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
+            raise Forbidden("missing or wrong CSRF token", code="csrf")
+    if admin and not caseworker.is_admin:
+        raise Forbidden("administrators only")
+    request.ctx.principal = Principal(caseworker, session)
+    return request.ctx.principal
+
+
+def _form_csrf(request: Request) -> str | None:
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        return request.form.get(CSRF_FIELD)
+    return None
+
+
+async def logout(db: AsyncSession, session: CaseworkerSession) -> None:
+    await db.execute(delete(CaseworkerSession).where(CaseworkerSession.token_hash == session.token_hash))
+    await db.commit()

@@ -1,0 +1,1 @@
+"""Secure messages (seed 002 "Meddelande IFO") and their neutral notifications."""

@@ -1,0 +1,51 @@
+"""Drafts shown to the citizen and the applications submitted from them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.models.base import Base, utcnow
+
+
+class Draft(Base):
+    """The prefilled draft exactly as shown to the citizen (seed 001: drafts)."""
+
+    __tablename__ = "drafts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    person_cpr: Mapped[str] = mapped_column(String(10), index=True)
+    period: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    snapshot: Mapped[dict] = mapped_column(JSON)  # tenant, dwelling, household (names only), register phone
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Application(Base):
+    __tablename__ = "applications"
+    __table_args__ = (UniqueConstraint("person_cpr", "period", name="uq_applications_person_period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    draft_id: Mapped[str] = mapped_column(ForeignKey("drafts.id"), unique=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    person_cpr: Mapped[str] = mapped_column(String(10), index=True)
+    period: Mapped[str] = mapped_column(String(7))
+    status: Mapped[str] = mapped_column(String(20), default="submitted")
+    # submitted | received | taken_over | decided
+    decision: Mapped[str | None] = mapped_column(String(10))  # granted | refused
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    language: Mapped[str] = mapped_column(String(2))
+    channel: Mapped[str] = mapped_column(String(16))
+    phone_e164: Mapped[str] = mapped_column(String(20))
+    snapshot: Mapped[dict] = mapped_column(JSON)
+    dwelling_confirmed: Mapped[bool]
+    household_confirmed: Mapped[bool]
+    corrections: Mapped[list] = mapped_column(JSON, default=list)  # [{"section": ..., "text": ...}]
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    assigned_caseworker_id: Mapped[int | None] = mapped_column(index=True)
+    opened_at: Mapped[datetime | None]
+    taken_over_at: Mapped[datetime | None]
+    taken_over_by: Mapped[int | None]

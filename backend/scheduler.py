@@ -1,0 +1,226 @@
+"""Background jobs: the weekday 09:00 digest (seed 000) and the daily purge of old history.
+
+Every instance runs the loop; the unique (job, slot) row of `job_runs` decides which instance does a
+slot's work, so with several backend instances exactly one digest is sent per working day.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import logging
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import holidays
+from sqlalchemy import and_, delete, func, not_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from backend import audit
+from backend.config import Settings
+from backend.models.applications import Application, Draft
+from backend.models.audit import AuditEntry
+from backend.models.caseworkers import Caseworker, CaseworkerSession, LoginCode
+from backend.models.conversations import ChatMessage
+from backend.models.messaging import Notification, SecureMessage, Thread
+from backend.models.scheduling import JobRun
+
+log = logging.getLogger("inissiaq.scheduler")
+
+TICK_SECONDS = 30
+DIGEST_LATEST_DELAY = timedelta(hours=3)  # a backend down at 09:00 still sends until 12:00
+PURGE_TIME = time(2, 0)
+OPEN_STATUSES = ("submitted", "received")
+# Greenland's public holidays plus the optional category, on which the municipal offices are closed too
+# (among them the national day, 21 June, Christmas Eve and New Year's Eve).
+HOLIDAY_CATEGORIES = ("public", "optional")
+
+
+@lru_cache(maxsize=16)
+def _greenland_holidays(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("GL", years=year, categories=HOLIDAY_CATEGORIES)
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in _greenland_holidays(day.year)
+
+
+def local_now(now: datetime, settings: Settings) -> datetime:
+    return now.astimezone(ZoneInfo(settings.timezone))
+
+
+def digest_slot(now: datetime, settings: Settings) -> str | None:
+    """The local day whose digest is due at `now`, or None (weekend, holiday, before 09:00, too late)."""
+    local = local_now(now, settings)
+    if not is_working_day(local.date()):
+        return None
+    at = datetime.combine(local.date(), time.fromisoformat(settings.digest_time), tzinfo=local.tzinfo)
+    if at <= local < at + DIGEST_LATEST_DELAY:
+        return local.date().isoformat()
+    return None
+
+
+async def claim(db: AsyncSession, job: str, slot: str, now: datetime) -> JobRun | None:
+    """Insert the job run for the slot; None when another instance already has it. Commits."""
+    run = JobRun(job=job, slot=slot, started_at=now)
+    db.add(run)
+    try:
+        await db.commit()
+    except IntegrityError:
+        await db.rollback()
+        return None
+    return run
+
+
+def waiting_condition() -> Any:
+    """Applications that are neither taken over nor assigned-and-opened."""
+    return and_(
+        Application.status.in_(OPEN_STATUSES),
+        not_(and_(Application.assigned_caseworker_id.is_not(None), Application.opened_at.is_not(None))),
+    )
+
+
+async def waiting_count(db: AsyncSession) -> int:
+    return int(
+        (
+            await db.execute(select(func.count()).select_from(Application).where(waiting_condition()))
+        ).scalar_one()
+    )
+
+
+async def send_digest(db: AsyncSession, settings: Settings, *, slot: str, now: datetime | None = None) -> int:
+    """If the slot is ours and applications wait, queue one e-mail per designated caseworker with the
+    count and the inbox link (no personal data). Returns the number of e-mails queued."""
+    from backend.messaging import texts
+    from backend.outbox.service import enqueue  # helper H6
+
+    now = now or datetime.now(UTC)
+    run = await claim(db, "digest", slot, now)
+    if run is None:
+        return 0
+    count = await waiting_count(db)
+    sent = 0
+    if count:
+        recipients = await db.execute(
+            select(Caseworker).where(
+                Caseworker.designated_for_digest.is_(True),
+                Caseworker.active.is_(True),
+                Caseworker.email.is_not(None),
+            )
+        )
+        inbox_url = f"{settings.public_base_url}/inbox"
+        for caseworker in recipients.scalars().all():
+            text = texts.render("da", texts.DIGEST_TEXT, count=count, inbox_url=inbox_url)
+            queued = await enqueue(
+                db,
+                channel="email",
+                to=caseworker.email,
+                subject=texts.render("da", texts.DIGEST_SUBJECT),
+                text=text,
+                html=f"<p>{html.escape(text)}</p>",
+                kind="digest",
+            )
+            sent += queued is not None
+    run.finished_at = datetime.now(UTC)
+    run.result = {"waiting": count, "emails": sent}
+    await audit.record(db, actor="system", action="digest_run", details={"slot": slot, **run.result})
+    await db.commit()
+    return sent
+
+
+async def purge(db: AsyncSession, settings: Settings, *, now: datetime | None = None) -> dict[str, int]:
+    """Delete history older than the retention period: processed applications, transcripts, messages,
+    notifications, audit entries, job runs; and expired sessions and login codes. Commits."""
+    now = now or datetime.now(UTC)
+    cutoff = now - timedelta(days=settings.history_retention_days)
+    counts: dict[str, int] = {}
+
+    old_applications = (
+        await db.execute(
+            select(Application.id, Application.draft_id).where(
+                Application.status.in_(("taken_over", "decided")),
+                func.coalesce(Application.taken_over_at, Application.submitted_at) < cutoff,
+            )
+        )
+    ).all()
+    if old_applications:
+        await db.execute(delete(Application).where(Application.id.in_([row[0] for row in old_applications])))
+        await db.execute(delete(Draft).where(Draft.id.in_([row[1] for row in old_applications])))
+    counts["applications"] = len(old_applications)
+    counts["chat_messages"] = (
+        await db.execute(delete(ChatMessage).where(ChatMessage.created_at < cutoff))
+    ).rowcount
+    counts["messages"] = (
+        await db.execute(delete(SecureMessage).where(SecureMessage.created_at < cutoff))
+    ).rowcount
+    empty_threads = select(SecureMessage.id).where(SecureMessage.thread_id == Thread.id).exists()
+    await db.execute(delete(Thread).where(Thread.updated_at < cutoff, ~empty_threads))
+    old_notifications = select(Notification.id).where(Notification.created_at < cutoff)
+    await db.execute(
+        update(SecureMessage)
+        .where(SecureMessage.notification_id.in_(old_notifications))
+        .values(notification_id=None)
+    )
+    await db.execute(
+        update(Notification).where(Notification.fallback_of.in_(old_notifications)).values(fallback_of=None)
+    )
+    counts["notifications"] = (
+        await db.execute(delete(Notification).where(Notification.created_at < cutoff))
+    ).rowcount
+    counts["audit_entries"] = (await db.execute(delete(AuditEntry).where(AuditEntry.at < cutoff))).rowcount
+    await db.execute(delete(JobRun).where(JobRun.started_at < cutoff))
+    await db.execute(delete(CaseworkerSession).where(CaseworkerSession.expires_at < now))
+    await db.execute(delete(LoginCode).where(or_(LoginCode.expires_at < now, LoginCode.used_at.is_not(None))))
+    await audit.record(db, actor="system", action="history_purged", details=counts)
+    await db.commit()
+    return counts
+
+
+async def tick(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, now: datetime | None = None
+) -> None:
+    """One scheduler step: the digest when due, the purge once a day."""
+    now = now or datetime.now(UTC)
+    slot = digest_slot(now, settings)
+    if slot is not None:
+        async with sessions() as db:
+            exists = await db.execute(select(JobRun.id).where(JobRun.job == "digest", JobRun.slot == slot))
+            if exists.first() is None:
+                sent = await send_digest(db, settings, slot=slot, now=now)
+                log.info("digest for %s: %d e-mails", slot, sent)
+    local = local_now(now, settings)
+    if local.time() >= PURGE_TIME:
+        async with sessions() as db:
+            exists = await db.execute(
+                select(JobRun.id).where(JobRun.job == "purge", JobRun.slot == local.date().isoformat())
+            )
+            if exists.first() is None and await claim(db, "purge", local.date().isoformat(), now) is not None:
+                await purge(db, settings, now=now)
+
+
+async def _loop(app: Any) -> None:
+    while True:
+        try:
+            await tick(app.ctx.sessions, app.ctx.settings)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("scheduler tick failed")
+        await asyncio.sleep(TICK_SECONDS)
+
+
+async def start(app: Any) -> None:
+    if app.ctx.settings.background_workers:
+        app.ctx.scheduler_task = asyncio.create_task(_loop(app))
+
+
+async def stop(app: Any) -> None:
+    task = getattr(app.ctx, "scheduler_task", None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

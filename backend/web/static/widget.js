@@ -1,0 +1,264 @@
+// The chat widget. Plain JavaScript, no build step. Every text is inserted with textContent, never
+// parsed as markup: what the assistant, a caseworker or the citizen wrote is only ever shown as text.
+(function () {
+  "use strict";
+
+  var WORKING_AFTER_MS = 2000;
+  var POLL_MS = 8000;
+  var LINK = /^(https?:\/\/|\/auth\/)/;
+
+  var el = {};
+  var texts = {};
+  var lastId = 0;
+  var busy = false;
+  var lastButtons = {};
+  var pollTimer = null;
+
+  function $(id) { return document.getElementById(id); }
+
+  function readTexts() {
+    var data = $("ui-texts").dataset;
+    texts = {
+      working: data.working,
+      sender_citizen: data.senderCitizen,
+      sender_bot: data.senderBot,
+      sender_caseworker: data.senderCaseworker,
+      network_error: data.networkError,
+      typing: data.typing
+    };
+  }
+
+  function applyTexts(language, fresh) {
+    Object.keys(fresh).forEach(function (key) { texts[key] = fresh[key]; });
+    document.documentElement.lang = language;
+    document.querySelectorAll("[data-text]").forEach(function (node) {
+      var value = fresh[node.dataset.text];
+      if (value) { node.textContent = value; }
+    });
+    document.querySelectorAll("[data-text-aria-label]").forEach(function (node) {
+      var value = fresh[node.dataset.textAriaLabel];
+      if (value) { node.setAttribute("aria-label", value); }
+    });
+    if (fresh.page_title) { document.title = fresh.page_title; }
+  }
+
+  function switchLanguage(language) {
+    if (!language || language === document.documentElement.lang) { return; }
+    fetch("/ui-texts?language=" + encodeURIComponent(language), { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (body) { if (body) { applyTexts(body.language, body.texts); } })
+      .catch(function () { /* the labels stay as they were */ });
+  }
+
+  function senderLabel(sender) {
+    if (sender === "citizen") { return texts.sender_citizen; }
+    if (sender === "caseworker") { return texts.sender_caseworker; }
+    return texts.sender_bot;
+  }
+
+  function openLink(payload) {
+    var url = new URL(payload, window.location.href);
+    if (url.origin === window.location.origin) {
+      window.location.assign(url.href);
+    } else {
+      window.open(url.href, "_blank", "noopener");
+    }
+  }
+
+  function addMessage(sender, text, buttons) {
+    var item = document.createElement("div");
+    item.className = "message " + sender;
+    var label = document.createElement("span");
+    label.className = "visually-hidden";
+    label.textContent = senderLabel(sender) + ": ";
+    item.appendChild(label);
+    var body = document.createElement("p");
+    body.className = "text";
+    body.textContent = text;
+    item.appendChild(body);
+    if (buttons && buttons.length) {
+      var group = document.createElement("div");
+      group.className = "buttons";
+      lastButtons = {};
+      buttons.forEach(function (button) {
+        lastButtons[button.payload] = button.title;
+        var node = document.createElement("button");
+        node.type = "button";
+        node.textContent = button.title;
+        if (LINK.test(button.payload)) {
+          node.className = "link";
+          node.addEventListener("click", function () { openLink(button.payload); });
+        } else {
+          node.addEventListener("click", function () { send(button.payload, button.title); });
+        }
+        group.appendChild(node);
+      });
+      item.appendChild(group);
+    }
+    el.log.appendChild(item);
+    el.log.scrollTop = el.log.scrollHeight;
+  }
+
+  function showMessages(messages) {
+    (messages || []).forEach(function (message) {
+      addMessage("bot", message.text, message.buttons);
+    });
+  }
+
+  function choosePayload(language) { return '/choose_language{"language":"' + language + '"}'; }
+
+  function languageTitle(payload) {
+    var title = null;
+    document.querySelectorAll("button.language").forEach(function (button) {
+      if (choosePayload(button.dataset.language) === payload) { title = button.textContent; }
+    });
+    return title;
+  }
+
+  function showHistory(messages) {
+    (messages || []).forEach(function (message) {
+      var text = message.text;
+      if (message.sender === "citizen" && text.charAt(0) === "/") {
+        text = lastButtons[text] || languageTitle(text) || text;
+      }
+      addMessage(message.sender, text, message.buttons);
+      lastId = Math.max(lastId, message.id || 0);
+    });
+  }
+
+  function setWorking(on) {
+    busy = on;
+    el.typing.hidden = !on;
+    el.send.setAttribute("aria-disabled", on ? "true" : "false");
+    el.status.textContent = "";
+    clearTimeout(setWorking.timer);
+    if (on) {
+      setWorking.timer = setTimeout(function () { el.status.textContent = texts.working; }, WORKING_AFTER_MS);
+    }
+  }
+
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      if (!response.ok) { throw new Error("HTTP " + response.status); }
+      return response.json();
+    });
+  }
+
+  function pageLanguageHint() {
+    var asked = new URLSearchParams(window.location.search).get("lang");
+    return ["kl", "da", "sv"].indexOf(asked) >= 0 ? asked : null;
+  }
+
+  function send(text, shown) {
+    if (busy || !text.trim()) { return; }
+    addMessage("citizen", shown || text);
+    setWorking(true);
+    var body = { text: text };
+    var hint = pageLanguageHint();
+    if (hint) { body.language = hint; }
+    post("/api/chat/messages", body)
+      .then(function (answer) {
+        setWorking(false);
+        showMessages(answer.messages);
+        switchLanguage(answer.language);
+        syncLastId();
+      })
+      .catch(function () {
+        setWorking(false);
+        el.status.textContent = texts.network_error;
+      });
+  }
+
+  function syncLastId() {
+    return fetch("/api/chat/history?after=" + lastId, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (body) {
+        if (!body) { return []; }
+        body.messages.forEach(function (message) {
+          if (message.sender === "caseworker") { addMessage("caseworker", message.text, message.buttons); }
+          lastId = Math.max(lastId, message.id);
+        });
+        return body.messages;
+      })
+      .catch(function () { return []; });
+  }
+
+  function poll() {
+    // Messages a caseworker writes while owning the conversation arrive without the citizen asking.
+    if (busy || el.chat.hidden || document.hidden) { return; }
+    syncLastId();
+  }
+
+  function openChat() {
+    el.chat.hidden = false;
+    el.open.setAttribute("aria-expanded", "true");
+    sessionStorage.setItem("inissiaq-chat-open", "1");
+    el.input.focus();
+    if (!pollTimer) { pollTimer = setInterval(poll, POLL_MS); }
+  }
+
+  function closeChat() {
+    el.chat.hidden = true;
+    el.open.setAttribute("aria-expanded", "false");
+    sessionStorage.removeItem("inissiaq-chat-open");
+    el.open.focus();
+  }
+
+  function start() {
+    el = {
+      chat: $("chat"), open: $("chat-open"), close: $("chat-close"), log: $("chat-log"),
+      typing: $("chat-typing"), status: $("chat-status"), form: $("chat-form"),
+      input: $("chat-input"), send: $("chat-send")
+    };
+    readTexts();
+    el.open.addEventListener("click", openChat);
+    el.close.addEventListener("click", closeChat);
+    el.chat.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { closeChat(); }
+    });
+    el.form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var text = el.input.value;
+      if (busy || !text.trim()) { return; }
+      el.input.value = "";
+      send(text);
+    });
+    document.querySelectorAll("button.language").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var language = button.dataset.language;
+        send(choosePayload(language), button.textContent);
+      });
+    });
+
+    var params = new URLSearchParams(window.location.search);
+    var wantOpen = params.get("chat") === "open" || sessionStorage.getItem("inissiaq-chat-open") === "1";
+    fetch("/api/chat/history", { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (body) {
+        if (body && body.messages.length) {
+          showHistory(body.messages);
+          if (wantOpen) { openChat(); }
+          setWorking(true);
+          return post("/api/chat/resume", {}).then(function (answer) {
+            setWorking(false);
+            showMessages(answer.messages);
+            return syncLastId();
+          });
+        }
+        if (wantOpen) { openChat(); }
+        return null;
+      })
+      .catch(function () { setWorking(false); });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+}());

@@ -1,0 +1,98 @@
+"""The page's and the widget's texts, as catalog msgids (translated in locales/ to kl, da and sv).
+
+`WIDGET_TEXTS` is what the widget fetches as JSON (`GET /ui-texts?language=da`) to relabel itself.
+"""
+
+from __future__ import annotations
+
+from backend.nlg import LANGUAGES, N_, translate
+
+# NOTE: Title of the start page and of the browser tab.
+PAGE_TITLE = N_("Housing benefit (boligsikring)")
+# NOTE: Introduction on the start page, above the button that opens the chat.
+PAGE_INTRO = N_(
+    "Apply for housing benefit, ask about the rules or see the status of your application. "
+    "The assistant answers in Greenlandic, Danish and Swedish."
+)
+# NOTE: Button on the start page that opens the chat window.
+OPEN_CHAT = N_("Chat with the assistant")
+# NOTE: Button that closes the chat window.
+CLOSE_CHAT = N_("Close the chat")
+# NOTE: Heading of the chat window.
+CHAT_TITLE = N_("Housing benefit assistant")
+# NOTE: Name of the list of messages, read by screen readers.
+LOG_LABEL = N_("Conversation")
+# NOTE: Label of the text field where the citizen writes.
+INPUT_LABEL = N_("Your message")
+# NOTE: Button that sends the citizen's message.
+SEND = N_("Send")
+# NOTE: Shown when an answer takes more than about two seconds.
+WORKING = N_("The assistant is working…")
+# NOTE: Read by screen readers while the answer is on its way.
+TYPING = N_("The assistant is writing")
+# NOTE: Label before the citizen's own messages (for screen readers).
+SENDER_CITIZEN = N_("You")
+# NOTE: Label before the assistant's messages (for screen readers).
+SENDER_BOT = N_("Assistant")
+# NOTE: Label before a caseworker's messages (for screen readers).
+SENDER_CASEWORKER = N_("Caseworker")
+# NOTE: Name of the group of language buttons.
+LANGUAGE_LABEL = N_("Language")
+# NOTE: The browser could not reach the service at all (no connection).
+NETWORK_ERROR = N_("The message could not be sent. Please check your connection and try again.")
+# NOTE: Link that ends the citizen's login on this device.
+LOG_OUT = N_("Log out")
+# NOTE: The name of the language in the language itself: do not translate.
+NAME_KL = N_("Kalaallisut")
+# NOTE: The name of the language in the language itself: do not translate.
+NAME_DA = N_("Dansk")
+# NOTE: The name of the language in the language itself: do not translate.
+NAME_SV = N_("Svenska")
+
+# NOTE: Heading of the development login page, which stands in for eID. Keep "TEST".
+DEV_LOGIN_TITLE = N_("TEST LOGIN (development only)")
+# NOTE: Text of the development login page.
+DEV_LOGIN_INTRO = N_(
+    "This page stands in for the eID login while the service runs in development mode; it does not "
+    "exist in production. Choose a demo citizen to log in as."
+)
+# NOTE: Button on the development login page. {name} is a person's name.
+DEV_LOGIN_AS = N_("Log in as {name}")
+# NOTE: The CPR number given on the development login page is not in the register.
+DEV_LOGIN_UNKNOWN = N_("That person is not in the register.")
+# NOTE: Heading when login is not possible because eID is not set up.
+EID_NOT_CONFIGURED_TITLE = N_("Login is not available")
+# NOTE: Text when login is not possible because eID is not set up.
+EID_NOT_CONFIGURED_TEXT = N_(
+    "Login with eID is not configured on this service yet. Please try again later or contact the municipality."
+)
+
+LANGUAGE_NAMES = {"kl": NAME_KL, "da": NAME_DA, "sv": NAME_SV}
+WIDGET_TEXTS: dict[str, str] = {
+    "page_title": PAGE_TITLE,
+    "page_intro": PAGE_INTRO,
+    "open_chat": OPEN_CHAT,
+    "close_chat": CLOSE_CHAT,
+    "chat_title": CHAT_TITLE,
+    "log_label": LOG_LABEL,
+    "input_label": INPUT_LABEL,
+    "send": SEND,
+    "working": WORKING,
+    "typing": TYPING,
+    "sender_citizen": SENDER_CITIZEN,
+    "sender_bot": SENDER_BOT,
+    "sender_caseworker": SENDER_CASEWORKER,
+    "language_label": LANGUAGE_LABEL,
+    "network_error": NETWORK_ERROR,
+    "log_out": LOG_OUT,
+}
+
+
+def widget_texts(language: str) -> dict[str, str]:
+    """Every widget text in `language` (kl, da or sv)."""
+    return {key: translate(language, msgid) for key, msgid in WIDGET_TEXTS.items()}
+
+
+def language_names() -> dict[str, str]:
+    """Each language's own name, for the language buttons (the same in every language)."""
+    return {code: translate(code, LANGUAGE_NAMES[code]) for code in LANGUAGES}

@@ -1,0 +1,109 @@
+"""The only way into Rasa: the backend's gateway, with the shared secret.
+
+`POST /webhooks/gateway/webhook` takes Rasa's REST channel format (`{"sender", "message",
+"metadata"}`) and answers like it (a list of bot messages), but only with
+`Authorization: Bearer $INISSIAQ_INTERNAL_SECRET` (401 otherwise, compared in constant time). A turn
+that fails (the tracker store is down, the action server hangs) answers 503 so the backend can ask the
+citizen to try again; so does a turn in which Rasa swallowed a failure of the action server or the
+NLG endpoint (bot/failures.py). `GET /webhooks/gateway/health` answers 503 while the tracker store is unreachable.
+
+Importing this module installs the Rasa-side safety patches (bot/tracker_store.py, bot/timeouts.py,
+bot/failures.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot import failures, timeouts, tracker_store
+
+logger = logging.getLogger(__name__)
+
+SECRET_ENV = "INISSIAQ_INTERNAL_SECRET"  # noqa: S105 - the name of the variable
+MAX_MESSAGE_CHARS = 4000
+
+tracker_store.install()
+timeouts.install()
+failures.install()
+
+
+class GatewayInput(InputChannel):
+    """Rasa's REST input behind a bearer secret."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "gateway"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        return cls(secret=(credentials or {}).get("secret"))
+
+    def __init__(self, secret: str | None = None) -> None:
+        self.secret = (secret or os.environ.get(SECRET_ENV) or "").strip()
+        if not self.secret:
+            logger.error("%s is not set: the gateway channel refuses every message", SECRET_ENV)
+
+    def authorised(self, request: Request) -> bool:
+        header = request.headers.get("Authorization") or ""
+        scheme, _, token = header.partition(" ")
+        if not self.secret or scheme.lower() != "bearer":
+            return False
+        return hmac.compare_digest(token.strip().encode(), self.secret.encode())
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        gateway = Blueprint("gateway_webhook", __name__)
+
+        @gateway.route("/health", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            agent = getattr(request.app.ctx, "agent", None)
+            if agent is None or agent.tracker_store is None:
+                return response.json({"status": "starting"}, status=503)
+            if not await tracker_store.is_reachable(agent.tracker_store):
+                return response.json({"status": "tracker store unavailable"}, status=503)
+            return response.json({"status": "ok"})
+
+        @gateway.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if not self.authorised(request):
+                return response.json({"error": "unauthorized"}, status=401)
+            body = request.json if isinstance(request.json, dict) else {}
+            sender_id = body.get("sender")
+            text = body.get("message")
+            metadata = body.get("metadata")
+            if not isinstance(sender_id, str) or not sender_id or not isinstance(text, str):
+                return response.json({"error": "sender and message are required"}, status=400)
+            if len(text) > MAX_MESSAGE_CHARS:
+                return response.json({"error": "message too long"}, status=413)
+            collector = CollectingOutputChannel()
+            turn_failures = failures.start_turn()
+            try:
+                await on_new_message(
+                    UserMessage(
+                        text,
+                        collector,
+                        sender_id,
+                        input_channel=self.name(),
+                        metadata=metadata if isinstance(metadata, dict) else None,
+                    )
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                logger.error("turn failed: %s", type(error).__name__, exc_info=error)
+                return response.json({"error": "the assistant is unavailable"}, status=503)
+            if turn_failures:
+                logger.error("turn failed in: %s", ", ".join(sorted(set(turn_failures))))
+                return response.json({"error": "the assistant is unavailable"}, status=503)
+            return response.json(collector.messages)
+
+        return gateway

@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""The Babel workflow for `locales/`, with the project's options in one place (see docs/texts.md).
+
+    python scripts/catalogs.py extract   # backend → locales/messages.pot
+    python scripts/catalogs.py update    # messages.pot → locales/{kl,da,sv}/LC_MESSAGES/messages.po
+    python scripts/catalogs.py compile   # .po → .mo (optional: the backend compiles in memory)
+    python scripts/catalogs.py all       # the three in order
+
+Run it with the backend environment: `.venv-backend/bin/python scripts/catalogs.py all`.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALES = ROOT / "locales"
+POT = LOCALES / "messages.pot"
+PYBABEL = str(Path(sys.executable).parent / "pybabel")
+WIDTH = "100"
+
+
+def extract_command(output: Path) -> list[str]:
+    """The exact extraction command; tests/locales compares its result with the committed .pot."""
+    return [
+        PYBABEL,
+        "extract",
+        "-F",
+        str(ROOT / "babel.cfg"),
+        "-k",
+        "N_",
+        "--add-comments=NOTE:",
+        "--project=inissiaq",
+        "--copyright-holder=inissiaq contributors",
+        f"--width={WIDTH}",
+        "-o",
+        str(output),
+        "backend",
+    ]
+
+
+COMMANDS: dict[str, list[list[str]]] = {
+    "extract": [extract_command(POT)],
+    "update": [
+        [PYBABEL, "update", "-i", str(POT), "-d", str(LOCALES), f"--width={WIDTH}", "--ignore-obsolete"]
+    ],
+    "compile": [[PYBABEL, "compile", "-d", str(LOCALES), "--statistics"]],
+}
+COMMANDS["all"] = COMMANDS["extract"] + COMMANDS["update"] + COMMANDS["compile"]
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1 or argv[0] not in COMMANDS:
+        print(__doc__, file=sys.stderr)
+        return 2
+    for command in COMMANDS[argv[0]]:
+        subprocess.run(command, cwd=ROOT, check=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

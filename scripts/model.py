@@ -1,0 +1,78 @@
+"""Train the Rasa model only when its inputs changed.
+
+The model file is named after a hash of everything that shapes it (config, domain, training data,
+the Rasa version), so `make run` and `make test` train once and reuse it afterwards.
+
+    python scripts/model.py path    # print the model path for the current inputs
+    python scripts/model.py train   # train if that file does not exist yet; print the path
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = ROOT / "models"
+INPUTS = ["config.yml", "domain.yml", "data"]
+RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
+
+
+def inputs_hash() -> str:
+    digest = hashlib.sha256()
+    files: list[Path] = []
+    for name in INPUTS:
+        path = ROOT / name
+        files.extend(sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path])
+    for path in files:
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    digest.update((ROOT / "requirements" / "rasa.lock").read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def model_path() -> Path:
+    return MODELS / f"inissiaq-{inputs_hash()}.tar.gz"
+
+
+def train() -> Path:
+    target = model_path()
+    if target.exists():
+        print(f"model up to date: {target.relative_to(ROOT)}", file=sys.stderr)
+        return target
+    MODELS.mkdir(exist_ok=True)
+    print("training the model (inputs changed)...", file=sys.stderr)
+    subprocess.run(
+        [
+            str(RASA),
+            "train",
+            "--config",
+            "config.yml",
+            "--domain",
+            "domain.yml",
+            "--data",
+            "data",
+            "--out",
+            str(MODELS),
+            "--fixed-model-name",
+            target.name.removesuffix(".tar.gz"),
+        ],
+        cwd=ROOT,
+        check=True,
+    )
+    for old in MODELS.glob("inissiaq-*.tar.gz"):
+        if old != target:
+            old.unlink()
+    return target
+
+
+def main() -> None:
+    command = sys.argv[1] if len(sys.argv) > 1 else "path"
+    path = train() if command == "train" else model_path()
+    print(path)
+
+
+if __name__ == "__main__":
+    main()

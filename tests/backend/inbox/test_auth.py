@@ -1,0 +1,114 @@
+import pyotp
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.inbox.auth import COOKIE
+from tests.backend.inbox.factories import PASSWORD, SECRET, create_caseworker, log_in
+
+
+async def test_a_caseworker_logs_in_with_password_and_totp_and_gets_a_strict_httponly_cookie(
+    app, db: AsyncSession
+) -> None:
+    await create_caseworker(db)
+    _, response = await app.asgi_client.post(
+        "/api/caseworker/login",
+        json={"username": "pipaluk", "password": PASSWORD, "totp": pyotp.TOTP(SECRET).now()},
+    )
+    assert response.status == 200
+    cookie = response.headers["set-cookie"].lower()
+    assert f"{COOKIE}=" in cookie and "httponly" in cookie and "samesite=strict" in cookie
+    assert response.json["csrf_token"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"username": "pipaluk", "password": "wrong password", "totp": "000000"},
+        {"username": "pipaluk", "password": PASSWORD, "totp": "000000"},
+        {"username": "pipaluk", "password": PASSWORD},
+        {"username": "nobody", "password": PASSWORD, "totp": "123456"},
+    ],
+)
+async def test_a_wrong_password_or_second_factor_is_401(app, db: AsyncSession, body: dict) -> None:
+    await create_caseworker(db)
+    _, response = await app.asgi_client.post("/api/caseworker/login", json=body)
+    assert response.status == 401
+    assert COOKIE not in response.cookies
+
+
+async def test_logins_are_rate_limited_after_five_failures_even_with_the_right_password(
+    app, db: AsyncSession
+) -> None:
+    await create_caseworker(db)
+    for _ in range(5):
+        _, response = await app.asgi_client.post(
+            "/api/caseworker/login", json={"username": "pipaluk", "password": "guess", "totp": "1"}
+        )
+        assert response.status == 401
+    _, response = await app.asgi_client.post(
+        "/api/caseworker/login",
+        json={"username": "pipaluk", "password": PASSWORD, "totp": pyotp.TOTP(SECRET).now()},
+    )
+    assert response.status == 429
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/caseworker/applications"),
+        ("get", "/api/caseworker/applications/BS-1"),
+        ("post", "/api/caseworker/applications/BS-1/take-over"),
+        ("post", "/api/caseworker/messages"),
+        ("get", "/api/caseworker/messages?cpr=0708861234"),
+        ("get", "/api/caseworker/live"),
+        ("get", "/api/caseworker/admin/caseworkers"),
+        ("get", "/api/caseworker/admin/audit"),
+        ("get", "/api/caseworker/events"),
+    ],
+)
+async def test_every_caseworker_route_is_401_without_a_session(app, method: str, path: str) -> None:
+    _, response = await getattr(app.asgi_client, method)(path, headers={"cookie": f"{COOKIE}=forged"})
+    assert response.status == 401
+
+
+async def test_an_admin_route_is_403_for_a_caseworker_and_200_for_an_administrator(
+    app, db: AsyncSession
+) -> None:
+    await create_caseworker(db, username="pipaluk")
+    await create_caseworker(db, username="boss", role="administrator")
+    caseworker = await log_in(app, "pipaluk")
+    administrator = await log_in(app, "boss")
+    _, forbidden = await app.asgi_client.get("/api/caseworker/admin/audit", headers=caseworker.headers)
+    _, allowed = await app.asgi_client.get("/api/caseworker/admin/audit", headers=administrator.headers)
+    assert forbidden.status == 403
+    assert allowed.status == 200
+
+
+async def test_a_post_without_the_csrf_token_is_rejected(app, db: AsyncSession) -> None:
+    await create_caseworker(db)
+    session = await log_in(app)
+    _, without = await app.asgi_client.post(
+        "/api/caseworker/messages", json={"cpr": "0708861234", "text": "hi"}, headers=session.cookie_only
+    )
+    _, wrong = await app.asgi_client.post(
+        "/api/caseworker/messages",
+        json={"cpr": "0708861234", "text": "hi"},
+        headers={**session.cookie_only, "x-csrf-token": "forged"},
+    )
+    assert without.status == 403 and without.json["error"] == "csrf"
+    assert wrong.status == 403
+
+
+async def test_after_logout_the_session_no_longer_works(app, db: AsyncSession) -> None:
+    await create_caseworker(db)
+    session = await log_in(app)
+    _, response = await app.asgi_client.post("/api/caseworker/logout", headers=session.headers)
+    assert response.status == 200
+    _, after = await app.asgi_client.get("/api/caseworker/me", headers=session.headers)
+    assert after.status == 401
+
+
+async def test_the_openapi_description_lists_the_contract_routes(app) -> None:
+    _, response = await app.asgi_client.get("/api/caseworker/openapi.json")
+    paths = response.json["paths"]
+    assert {"/login", "/applications", "/applications/{reference}/take-over", "/messages"} <= set(paths)

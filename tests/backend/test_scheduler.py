@@ -1,0 +1,98 @@
+import asyncio
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from backend.models.scheduling import JobRun
+from backend.scheduler import claim, digest_slot, is_working_day, purge, waiting_count
+from tests.backend.applications.factories import (
+    AVIAJA,
+    create_conversation,
+    create_draft,
+    seed_registers,
+    submit_draft,
+)
+
+
+def _nuuk(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    """A frozen moment on the clock in Nuuk, as the scheduler receives it (UTC)."""
+    return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo("America/Nuuk")).astimezone(UTC)
+
+
+def test_the_digest_is_due_at_nine_on_a_monday(settings) -> None:
+    assert digest_slot(_nuuk(2026, 6, 22, 9), settings) == "2026-06-22"
+    assert digest_slot(_nuuk(2026, 6, 22, 8, 59), settings) is None
+
+
+def test_no_digest_on_a_saturday_on_the_national_day_or_on_christmas_eve(settings) -> None:
+    assert digest_slot(_nuuk(2026, 6, 20, 9), settings) is None  # Saturday
+    assert digest_slot(_nuuk(2027, 6, 21, 9), settings) is None  # Monday, national day
+    assert digest_slot(_nuuk(2026, 12, 24, 9), settings) is None  # Thursday, Christmas Eve
+
+
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        (date(2026, 6, 22), True),
+        (date(2026, 6, 21), False),
+        (date(2027, 6, 21), False),
+        (date(2026, 4, 3), False),
+    ],
+)
+def test_working_days_follow_greenlands_holidays_including_the_optional_ones(
+    day: date, working: bool
+) -> None:
+    assert is_working_day(day) is working
+
+
+async def test_of_two_instances_claiming_the_same_slot_exactly_one_gets_it(
+    sessions: async_sessionmaker[AsyncSession], db: AsyncSession
+) -> None:
+    async def one_instance() -> bool:
+        async with sessions() as own:
+            return await claim(own, "digest", "2026-06-22", datetime.now(UTC)) is not None
+
+    results = await asyncio.gather(one_instance(), one_instance())
+    assert sorted(results) == [False, True]
+    runs = (await db.execute(select(JobRun))).scalars().all()
+    assert [(r.job, r.slot) for r in runs] == [("digest", "2026-06-22")]
+
+
+async def test_an_application_waits_until_it_is_assigned_and_opened_or_taken_over(
+    db: AsyncSession, settings
+) -> None:
+    assert await waiting_count(db) == 0
+    await seed_registers(db)
+    conversation = await create_conversation(db, cpr=AVIAJA)
+    draft = await create_draft(db, conversation, settings)
+    application = (await submit_draft(db, conversation, draft.draft.id, settings)).application
+    assert await waiting_count(db) == 1
+    application.assigned_caseworker_id = 1
+    await db.commit()
+    assert await waiting_count(db) == 1
+    application.opened_at = datetime.now(UTC)
+    await db.commit()
+    assert await waiting_count(db) == 0
+
+
+async def test_purge_removes_processed_applications_older_than_the_retention_period(
+    db: AsyncSession, settings
+) -> None:
+    await seed_registers(db)
+    conversation = await create_conversation(db, cpr=AVIAJA)
+    draft = await create_draft(db, conversation, settings, now=datetime(2023, 1, 10, tzinfo=UTC))
+    application = (
+        await submit_draft(db, conversation, draft.draft.id, settings, now=datetime(2023, 1, 10, tzinfo=UTC))
+    ).application
+    application.status, application.taken_over_at = "taken_over", datetime(2023, 1, 11, tzinfo=UTC)
+    await db.commit()
+    counts = await purge(db, settings, now=datetime(2026, 1, 1, tzinfo=UTC))
+    assert counts["applications"] == 1
+    assert await purge(db, settings, now=datetime(2026, 1, 1, tzinfo=UTC)) == {
+        **counts,
+        "applications": 0,
+        "audit_entries": 0,
+    }

@@ -1,0 +1,152 @@
+"""The chat widget in real headless Chromium (Debian's chromium and chromedriver, driven by Selenium).
+
+A citizen who uses only the keyboard opens the chat, asks to apply, follows the login link to the
+development login, logs in, confirms the draft and sends the application; the application is then
+in the database. axe-core checks the open widget for serious accessibility violations.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
+
+from scripts.stack import ROOT, Stack
+from tests.conftest import applications_of
+
+pytestmark = pytest.mark.browser
+
+AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+PANINNGUAQ = "2102902345"  # Iserit A/S tenant with a phone in the register; used by no other test
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[WebDriver]:
+    os.environ["SE_OFFLINE"] = "true"  # Selenium Manager must not try to download anything
+    profile = tempfile.mkdtemp(prefix="inissiaq-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--window-size=1280,900",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(
+        service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options
+    )
+    driver.set_page_load_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def active(driver: WebDriver) -> WebElement:
+    return driver.switch_to.active_element
+
+
+def tab_to(driver: WebDriver, wanted: Callable[[WebElement], bool], *, limit: int = 80) -> WebElement:
+    """Press Tab until the focused element is the wanted one (keyboard only, as a citizen would)."""
+    for _ in range(limit):
+        element = active(driver)
+        if wanted(element):
+            return element
+        element.send_keys(Keys.TAB)
+    raise AssertionError("never reached the wanted element with Tab")
+
+
+def bot_messages(driver: WebDriver) -> list[WebElement]:
+    return driver.find_elements(By.CSS_SELECTOR, "#chat-log .message.bot")
+
+
+def wait_for_more_bot_messages(driver: WebDriver, before: int, timeout: float = 60) -> list[WebElement]:
+    WebDriverWait(driver, timeout).until(
+        lambda d: (
+            len(bot_messages(d)) > before and d.find_element(By.ID, "chat-typing").get_attribute("hidden")
+        )
+    )
+    return bot_messages(driver)
+
+
+def say(driver: WebDriver, text: str) -> list[WebElement]:
+    before = len(bot_messages(driver))
+    field = driver.find_element(By.ID, "chat-input")
+    assert active(driver) == field, "the input should have the focus after every answer"
+    field.send_keys(text, Keys.ENTER)
+    return wait_for_more_bot_messages(driver, before)
+
+
+def test_a_citizen_applies_with_the_keyboard_only(stack: Stack, browser: WebDriver) -> None:
+    browser.get(f"{stack.backend_url}/")
+    tab_to(browser, lambda e: e.get_attribute("id") == "chat-open").send_keys(Keys.ENTER)
+    messages = say(browser, "Jeg vil gerne søge om boligsikring")
+
+    login = tab_to(browser, lambda e: "link" in (e.get_attribute("class") or ""))
+    assert login in messages[-1].find_elements(By.TAG_NAME, "button")
+    login.send_keys(Keys.ENTER)
+    WebDriverWait(browser, 30).until(lambda d: "/auth/dev" in d.current_url)
+
+    tab_to(browser, lambda e: e.tag_name == "button" and "Paninnguaq Heilmann" in e.text).send_keys(
+        Keys.ENTER
+    )
+    WebDriverWait(browser, 60).until(lambda d: d.current_url.rstrip("/").split("?")[0] == stack.backend_url)
+    draft = WebDriverWait(browser, 60).until(
+        lambda d: [m for m in bot_messages(d) if "Paninnguaq Heilmann" in m.text] and bot_messages(d)
+    )
+    assert any("210290-xxxx" in m.text for m in draft)
+    WebDriverWait(browser, 30).until(lambda d: active(d).get_attribute("id") == "chat-input")
+
+    say(browser, "ja")  # the dwelling is right
+    say(browser, "ja")  # the household is right
+    summary = say(browser, "ja")  # the registered phone is still right
+    send_button = tab_to(
+        browser, lambda e: e.tag_name == "button" and e in summary[-1].find_elements(By.TAG_NAME, "button")
+    )
+    before = len(bot_messages(browser))
+    send_button.send_keys(Keys.ENTER)
+    receipt = wait_for_more_bot_messages(browser, before)
+
+    [application] = applications_of(stack, PANINNGUAQ)
+    assert application["channel"] == "web"
+    assert application["confirmations"] == {"dwelling": True, "household": True}
+    assert application["reference"] in receipt[-1].text or any(
+        application["reference"] in m.text for m in receipt
+    )
+
+
+def test_the_open_widget_has_no_serious_accessibility_violations(stack: Stack, browser: WebDriver) -> None:
+    browser.delete_all_cookies()
+    browser.get(f"{stack.backend_url}/")
+    tab_to(browser, lambda e: e.get_attribute("id") == "chat-open").send_keys(Keys.ENTER)
+    say(browser, "Hvad er boligsikring?")
+    browser.execute_script(Path(AXE).read_text())
+    result = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations)).catch(e => done(String(e)));"
+    )
+    assert isinstance(result, list), result
+    serious = [
+        (v["id"], v["impact"], len(v["nodes"])) for v in result if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []

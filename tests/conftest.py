@@ -1,0 +1,153 @@
+"""Shared fixtures. `stack`: one running product per test run: backend, Rasa with the trained model, action server.
+
+The services start once (session scope) on free loopback ports, against fresh PostgreSQL
+databases (one for the backend, one for Rasa's tracker store), and every end-to-end test reuses
+them. Each test talks to the product as a citizen would, through `POST /api/chat/messages`, and
+checks what was stored with the `inissiaq` command.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from scripts.model import model_path
+from scripts.stack import ROOT, Stack, free_port
+
+ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+INISSIAQ = ROOT / ".venv-backend" / "bin" / "inissiaq"
+
+
+def _create_database(name: str) -> str:
+    import asyncpg  # only the backend environment has it; the Rasa environment never starts a stack
+
+    async def create() -> None:
+        admin = await asyncpg.connect(ADMIN_URL)
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+
+    asyncio.run(create())
+    return ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _drop_database(name: str) -> None:
+    import asyncpg
+
+    async def drop() -> None:
+        admin = await asyncpg.connect(ADMIN_URL)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+    asyncio.run(drop())
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    model = model_path()
+    if not model.exists():
+        raise RuntimeError(f"no trained model at {model}: run `make model` (make test does it)")
+    suffix = uuid.uuid4().hex[:8]
+    names = [f"inissiaq_e2e_{suffix}", f"inissiaq_e2e_rasa_{suffix}"]
+    backend_db = _create_database(names[0])
+    rasa_db = _create_database(names[1])
+    var_dir = Path(os.environ.get("E2E_VAR_DIR", tmp_path_factory.mktemp("stack")))
+    rasa_tracker = rasa_db.split("://", 1)[1].rsplit("/", 1)[1]
+    stack = Stack(
+        model=model,
+        database_url=backend_db,
+        var_dir=var_dir,
+        backend_port=free_port(),
+        rasa_port=free_port(),
+        actions_port=free_port(),
+        mode="development",
+        extra_env={"RASA_TRACKER_DB": rasa_tracker, "BACKGROUND_WORKERS": "1"},
+    )
+    stack.start()
+    try:
+        stack.wait_ready(timeout=300)
+        yield stack
+    finally:
+        stack.stop()
+        for name in names:
+            _drop_database(name)
+
+
+@dataclass
+class Citizen:
+    """A browser-like client with its own cookie jar."""
+
+    stack: Stack
+    language: str | None = None
+    client: httpx.Client = field(init=False)
+    transcript: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.client = httpx.Client(base_url=self.stack.backend_url, timeout=60)
+
+    def say(self, text: str, *, language: str | None = None) -> list[dict[str, Any]]:
+        body: dict[str, Any] = {"text": text}
+        if language or self.language:
+            body["language"] = language or self.language
+        response = self.client.post("/api/chat/messages", json=body)
+        assert response.status_code == 200, response.text
+        messages = response.json()["messages"]
+        assert messages, f"empty reply to {text!r}"
+        self.transcript.extend(messages)
+        return messages
+
+    def login(self, cpr: str) -> None:
+        response = self.client.post("/auth/dev/login", json={"cpr": cpr})
+        assert response.status_code == 200, response.text
+
+    def resume(self) -> list[dict[str, Any]]:
+        response = self.client.post("/api/chat/resume", json={})
+        assert response.status_code == 200, response.text
+        messages = response.json()["messages"]
+        self.transcript.extend(messages)
+        return messages
+
+    def close(self) -> None:
+        self.client.close()
+
+
+@pytest.fixture
+def citizen(stack: Stack) -> Iterator[Citizen]:
+    person = Citizen(stack)
+    yield person
+    person.close()
+
+
+def inissiaq(stack: Stack, *args: str) -> str:
+    """Run the operator command against the stack's database."""
+    env = {**stack.env(), "DATABASE_URL": stack.database_url}
+    result = subprocess.run(
+        [str(INISSIAQ), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def applications(stack: Stack) -> list[dict[str, Any]]:
+    return json.loads(inissiaq(stack, "applications", "list", "--json"))
+
+
+def applications_of(stack: Stack, cpr: str) -> list[dict[str, Any]]:
+    return [a for a in applications(stack) if a["cpr"] == cpr]
+
+
+def texts(messages: list[dict[str, Any]]) -> str:
+    return "\n".join(m.get("text") or "" for m in messages)
