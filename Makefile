@@ -54,7 +54,7 @@ messages: $(BACKEND_VENV)/.installed   ## extract new texts and merge them into 
 
 .PHONY: catalogs
 catalogs: $(BACKEND_VENV)/.installed   ## compile .po to .mo (the backend also compiles in memory if missing)
-	$(BACKEND_VENV)/bin/pybabel compile -q -d locales --statistics
+	$(BACKEND_VENV)/bin/pybabel compile -d locales --statistics
 
 # ---------------------------------------------------------------- run
 .PHONY: run

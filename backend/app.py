@@ -22,13 +22,17 @@ BLUEPRINTS: list[str] = [
     "backend.inbox.api",
     "backend.inbox.pages",
     "backend.channels.web",
+    "backend.channels.sms",
+    "backend.channels.telegram",
+    "backend.channels.binding",
+    "backend.channels.dev",
     "backend.auth.login",
     "backend.auth.dev_login",
     "backend.web.pages",
 ]
 
 # Modules exposing `async def start(app)` / `async def stop(app)` for background work (outbox, scheduler).
-BACKGROUND: list[str] = ["backend.scheduler"]
+BACKGROUND: list[str] = ["backend.outbox.worker", "backend.channels.inbound", "backend.scheduler"]
 
 
 def create_app(settings: Settings | None = None, *, name: str = "inissiaq") -> Sanic:

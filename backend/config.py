@@ -66,6 +66,11 @@ class Settings:
     smtp_tls: str = "none"  # none | starttls | tls
     mail_from: str = "boligsikring@kommune.example.gl"
     background_workers: bool = True  # outbox worker and scheduler inside the backend process
+    outbox_retry_base_seconds: float = 2.0  # backoff 2, 4, 8 ... s after temporary provider failures
+    sms_binding_hours: int = 24  # how long a phone stays bound after the one-time link login
+    telegram_binding_days: int = 30
+    link_ttl_minutes: int = 15
+    municipality_contact: str = "Sullissivik.gl, +299 34 50 00"  # in SMS HELP answers
     # Caseworkers' side (issue 4)
     caseworker_session_ttl_minutes: int = 480
     login_max_failures: int = 5  # per username and per address within the window
@@ -119,6 +124,11 @@ class Settings:
             smtp_tls=_env("SMTP_TLS", "none"),
             mail_from=_env("MAIL_FROM", defaults.mail_from),
             background_workers=_env("BACKGROUND_WORKERS", "1") == "1",
+            outbox_retry_base_seconds=float(_env("OUTBOX_RETRY_BASE_SECONDS", "2")),
+            sms_binding_hours=int(_env("SMS_BINDING_HOURS", "24")),
+            telegram_binding_days=int(_env("TELEGRAM_BINDING_DAYS", "30")),
+            link_ttl_minutes=int(_env("LINK_TTL_MINUTES", "15")),
+            municipality_contact=_env("MUNICIPALITY_CONTACT", defaults.municipality_contact),
             caseworker_session_ttl_minutes=int(_env("CASEWORKER_SESSION_TTL_MINUTES", "480")),
             login_max_failures=int(_env("LOGIN_MAX_FAILURES", "5")),
             login_window_minutes=int(_env("LOGIN_WINDOW_MINUTES", "15")),

@@ -28,7 +28,7 @@ from backend.applications.service import (
     submit,
 )
 from backend.config import Settings
-from backend.conversations.service import current_person_cpr
+from backend.conversations.service import current_person_cpr, unbind_person
 from backend.errors import InvalidInput, NotFound
 from backend.messaging.service import citizen_writes
 from backend.models.conversations import Conversation
@@ -92,7 +92,9 @@ async def submit_application(request: Request) -> JSONResponse:
     conversation = await _conversation(db, conversation_id)
     cpr = await current_person_cpr(request.ctx.db, conversation)
     if cpr is None:
-        return json({"status": "login_required", "login_url": login_url_for(conversation, settings)}, 401)
+        login_url = await login_url_for(db, conversation, settings)
+        await db.commit()
+        return json({"status": "login_required", "login_url": login_url}, 401)
     try:
         submission = await submit(
             db,
@@ -139,6 +141,26 @@ async def set_language(request: Request, cid: str) -> JSONResponse:
     return json({"language": language})
 
 
+@bp.post("/conversations/<cid:str>/logout")
+@internal_only
+async def logout(request: Request, cid: str) -> JSONResponse:
+    """The citizen said "log out": the conversation (a web session, a phone or a Telegram chat) is no
+    longer bound to the person. Idempotent."""
+    db = request.ctx.db
+    conversation = await _conversation(db, cid)
+    if conversation.person_cpr is not None:
+        await audit.record(
+            db,
+            actor="citizen",
+            action="channel_unbound",
+            person_cpr=conversation.person_cpr,
+            details={"conversation": cid, "channel": conversation.channel},
+        )
+        await unbind_person(db, conversation)
+    await db.commit()
+    return json({"status": "logged_out"})
+
+
 @bp.post("/conversations/<cid:str>/citizen-messages")
 @internal_only
 async def leave_citizen_message(request: Request, cid: str) -> JSONResponse:
@@ -153,7 +175,9 @@ async def leave_citizen_message(request: Request, cid: str) -> JSONResponse:
     conversation = await _conversation(db, cid)
     cpr = await current_person_cpr(request.ctx.db, conversation)
     if cpr is None:
-        return json({"status": "login_required", "login_url": login_url_for(conversation, settings)}, 401)
+        login_url = await login_url_for(db, conversation, settings)
+        await db.commit()
+        return json({"status": "login_required", "login_url": login_url}, 401)
     await audit.record(
         db, actor="citizen", action="citizen_message_left", person_cpr=cpr, details={"conversation": cid}
     )
@@ -176,8 +200,9 @@ async def _login_required(
     db: AsyncSession, conversation: Conversation, settings: Settings, *, intent: str
 ) -> JSONResponse:
     conversation.pending_intent = intent
+    login_url = await login_url_for(db, conversation, settings)
     await db.commit()
-    return json({"status": "login_required", "login_url": login_url_for(conversation, settings)})
+    return json({"status": "login_required", "login_url": login_url})
 
 
 def _json_object(request: Request) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from sanic.response import HTTPResponse, json, redirect
 
 from backend.auth import sessions
 from backend.auth.login import login_with_cpr, require_same_origin, wants_json
+from backend.channels.binding import after_login_path
 from backend.cpr import mask_cpr
 from backend.dao.registers import dao_list_tenants
 from backend.errors import InvalidInput, NotFound
@@ -68,7 +69,9 @@ async def login(request: Request) -> HTTPResponse:
                 "cpr must be the CPR number of a person in the register", code="unknown_person"
             )
         return redirect("/auth/dev?error=1")
-    response = json({"ok": True}) if as_json else redirect("/?chat=open")
+    next_path = after_login_path(result.session, "/?chat=open")
+    await request.ctx.db.commit()
+    response = json({"ok": True, "next": next_path}) if as_json else redirect(next_path)
     sessions.set_cookie(response, request.app.ctx.settings, result.token)
     return response
 

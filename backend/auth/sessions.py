@@ -87,6 +87,7 @@ async def rotate(db: AsyncSession, settings: Settings, session: WebSession) -> t
         created_at=session.created_at,
         authenticated_at=session.authenticated_at,
         expires_at=datetime.now(UTC) + _ttl(settings),
+        pending_link=session.pending_link,
     )
     await db.execute(delete(WebSession).where(WebSession.token_hash == session.token_hash))
     db.expunge(session)

@@ -18,3 +18,15 @@ WAITING_FOR_CASEWORKER = N_("Thank you. A caseworker will answer you here as soo
 CASEWORKER_HAS_CONVERSATION = N_("Thank you. Your message has been passed on to the caseworker.")
 # NOTE: The conversation was closed by the municipality.
 CONVERSATION_CLOSED = N_("This conversation has been closed by the municipality. Thank you for writing.")
+
+# NOTE: SMS answer to HELP. {contact} is how to reach the municipality. STOP and START stay in capitals.
+SMS_HELP = N_(
+    "Housing benefit assistant of the municipality. Write your question here. To reach the municipality: "
+    "{contact}. Reply STOP to receive no more messages, START to receive them again."
+)
+# NOTE: SMS answer to STOP: the number gets nothing more from us. START stays in capitals.
+SMS_OPTED_OUT = N_("You will receive no more messages from us. Reply START to receive messages again.")
+# NOTE: SMS answer to START after STOP.
+SMS_OPTED_IN = N_("Welcome back. You will receive messages from us again.")
+# NOTE: Telegram: the citizen sent a picture, sticker or file; only text can be read.
+ONLY_TEXT = N_("Sorry, I can only read text messages. Please write your question.")

@@ -40,6 +40,8 @@ class WebSession(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     authenticated_at: Mapped[datetime | None]
+    # The one-time link (SMS/Telegram) this browser came with; the login binds that channel.
+    pending_link: Mapped[str | None] = mapped_column(String(64))
 
 
 class ChatMessage(Base):

@@ -96,3 +96,17 @@ def widget_texts(language: str) -> dict[str, str]:
 def language_names() -> dict[str, str]:
     """Each language's own name, for the language buttons (the same in every language)."""
     return {code: translate(code, LANGUAGE_NAMES[code]) for code in LANGUAGES}
+
+
+# NOTE: Page title when a one-time login link (sent by SMS or Telegram) was used already or expired.
+LINK_INVALID_TITLE = N_("This link cannot be used")
+# NOTE: Page text for a used or expired one-time link.
+LINK_INVALID_TEXT = N_(
+    "The link has already been used or has expired. Write to us again by SMS or Telegram to get a new link."
+)
+# NOTE: Page title after logging in through a one-time link from SMS or Telegram.
+LINK_DONE_TITLE = N_("You are logged in")
+# NOTE: Page text after logging in through a one-time link: the conversation continues on the phone.
+LINK_DONE_TEXT = N_(
+    "Go back to your SMS or Telegram conversation: the assistant continues there. You can close this page."
+)

@@ -1,0 +1,242 @@
+"""The inbound queue of SMS and Telegram: webhooks store, this worker runs the bot turns.
+
+A webhook only stores the message (deduplicated on the provider's id) and answers at once, so Twilio
+and Telegram never wait for Rasa. This worker takes the oldest queued message of each conversation
+(one at a time per conversation, so turns keep their order), runs the turn through the gateway exactly
+like the web channel, and puts the replies in the outbox, rendered for the channel. Every instance
+may run it: a compare-and-set from `queued` to `processing` decides who handles a message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime, timedelta
+
+from sanic import Sanic
+from sqlalchemy import and_, exists, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from backend.channels import gateway, sms_text
+from backend.channels.types import BotMessage, Button
+from backend.conversations import service as conversations
+from backend.models.conversations import ChatMessage, Conversation
+from backend.models.outbox import InboundMessage
+from backend.outbox.service import enqueue
+
+log = logging.getLogger("inissiaq.inbound")
+
+BATCH = 20
+IDLE_SECONDS = 0.1
+MAX_ATTEMPTS = 3
+STALE_AFTER = timedelta(minutes=5)
+
+
+async def accept(
+    db: AsyncSession, *, provider: str, external_id: str, channel: str, sender: str, text: str
+) -> InboundMessage | None:
+    """Store one inbound message for its address's conversation (committed). None for a replay."""
+    conversation = await conversations.get_or_create_for_address(db, channel=channel, address=sender)
+    message = InboundMessage(
+        provider=provider,
+        external_id=external_id,
+        channel=channel,
+        sender=sender,
+        conversation_id=conversation.id,
+        text=text,
+    )
+    try:
+        async with db.begin_nested():
+            db.add(message)
+    except IntegrityError:
+        await db.rollback()
+        return None
+    await db.commit()
+    return message
+
+
+async def record_handled(
+    db: AsyncSession, *, provider: str, external_id: str, channel: str, sender: str, text: str
+) -> tuple[InboundMessage, Conversation] | None:
+    """Store a message the webhook answers itself (STOP, START, HELP) as done. None for a replay.
+    Not committed: the caller adds its answer to the outbox in the same transaction."""
+    conversation = await conversations.get_or_create_for_address(db, channel=channel, address=sender)
+    message = InboundMessage(
+        provider=provider,
+        external_id=external_id,
+        channel=channel,
+        sender=sender,
+        conversation_id=conversation.id,
+        text=text,
+        status="done",
+        processed_at=datetime.now(UTC),
+    )
+    try:
+        async with db.begin_nested():
+            db.add(message)
+    except IntegrityError:
+        await db.rollback()
+        return None
+    return message, conversation
+
+
+async def send_replies(db: AsyncSession, conversation: Conversation, replies: list[BotMessage]) -> None:
+    """Queue the bot's messages for the conversation's channel (not committed)."""
+    address = conversation.channel_address
+    if not address:
+        return
+    for reply in replies:
+        if conversation.channel == "sms":
+            for part in sms_text.render(reply):
+                await enqueue(
+                    db,
+                    channel="sms",
+                    to=address,
+                    text=part,
+                    kind="bot_reply",
+                    conversation_id=conversation.id,
+                    person_cpr=conversation.person_cpr,
+                )
+        elif conversation.channel == "telegram":
+            links = [
+                f"{b.title}: {b.payload}" for b in reply.buttons if b.is_link and b.payload not in reply.text
+            ]
+            await enqueue(
+                db,
+                channel="telegram",
+                to=address,
+                text="\n".join([reply.text, *links]),
+                buttons=[{"title": b.title, "payload": b.payload} for b in reply.buttons if not b.is_link],
+                kind="bot_reply",
+                conversation_id=conversation.id,
+                person_cpr=conversation.person_cpr,
+            )
+
+
+async def last_buttons(db: AsyncSession, conversation_id: str) -> list[Button]:
+    """The buttons of the bot's latest message: what "1" or "Ja" answers on SMS."""
+    result = await db.execute(
+        select(ChatMessage.buttons)
+        .where(ChatMessage.conversation_id == conversation_id, ChatMessage.sender == "bot")
+        .order_by(ChatMessage.id.desc())
+        .limit(1)
+    )
+    buttons = result.scalars().first() or []
+    return [Button(b["title"], b["payload"]) for b in buttons if isinstance(b, dict)]
+
+
+async def due_ids(db: AsyncSession, limit: int = BATCH) -> list[int]:
+    """The oldest queued message of each conversation that has none in processing."""
+    earlier = aliased(InboundMessage)
+    busy = exists().where(
+        and_(
+            earlier.conversation_id == InboundMessage.conversation_id,
+            earlier.id < InboundMessage.id,
+            earlier.status.in_(("queued", "processing")),
+        )
+    )
+    result = await db.execute(
+        select(InboundMessage.id)
+        .where(InboundMessage.status == "queued", ~busy)
+        .order_by(InboundMessage.id)
+        .limit(limit)
+    )
+    return list(result.scalars().all())
+
+
+async def process(app: Sanic, message_id: int) -> bool:
+    """Claim and run one inbound message. False if another instance took it."""
+    sessions = app.ctx.sessions
+    async with sessions() as db:
+        claimed = await db.execute(
+            update(InboundMessage)
+            .where(InboundMessage.id == message_id, InboundMessage.status == "queued")
+            .values(status="processing", attempts=InboundMessage.attempts + 1, processed_at=datetime.now(UTC))
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:
+            await db.rollback()
+            return False
+        await db.commit()
+        message = await db.get(InboundMessage, message_id)
+        assert message is not None
+        cid, kind, text, attempts = message.conversation_id, message.kind, message.text, message.attempts
+        channel = message.channel
+        buttons = await last_buttons(db, cid) if kind == "message" else []
+    try:
+        if kind == "resume":
+            replies = await gateway.resume_pending_intent(app, cid)
+        else:
+            if channel == "sms":
+                text = sms_text.resolve_option(text, buttons)
+            replies = await gateway.handle_citizen_message(app, cid, text)
+        async with sessions() as db:
+            conversation = await db.get(Conversation, cid)
+            if conversation is not None:
+                await send_replies(db, conversation, replies)
+            row = await db.get(InboundMessage, message_id)
+            assert row is not None
+            row.status = "done"
+            await db.commit()
+    except Exception as error:
+        log.exception("inbound message %s failed (attempt %s)", message_id, attempts)
+        async with sessions() as db:
+            row = await db.get(InboundMessage, message_id)
+            if row is not None:
+                row.status = "queued" if attempts < MAX_ATTEMPTS else "failed"
+                row.error = type(error).__name__
+                await db.commit()
+    return True
+
+
+async def requeue_stale(db: AsyncSession, now: datetime) -> None:
+    """A message left in `processing` by a crashed instance is tried again."""
+    await db.execute(
+        update(InboundMessage)
+        .where(InboundMessage.status == "processing", InboundMessage.processed_at < now - STALE_AFTER)
+        .values(status="queued")
+        .execution_options(synchronize_session=False)
+    )
+    await db.commit()
+
+
+async def run_once(app: Sanic) -> int:
+    async with app.ctx.sessions() as db:
+        ids = await due_ids(db)
+    results = await asyncio.gather(*(process(app, i) for i in ids))
+    return sum(results)
+
+
+async def _loop(app: Sanic) -> None:
+    rounds = 0
+    while True:
+        try:
+            handled = await run_once(app)
+            rounds += 1
+            if rounds % 600 == 0:
+                async with app.ctx.sessions() as db:
+                    await requeue_stale(db, datetime.now(UTC))
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("inbound worker: round failed; trying again")
+            handled = 0
+        if not handled:
+            await asyncio.sleep(IDLE_SECONDS)
+
+
+async def start(app: Sanic) -> None:
+    app.ctx.inbound_task = None
+    if app.ctx.settings.background_workers:
+        app.ctx.inbound_task = asyncio.get_running_loop().create_task(_loop(app), name="inbound-worker")
+
+
+async def stop(app: Sanic) -> None:
+    task = getattr(app.ctx, "inbound_task", None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
