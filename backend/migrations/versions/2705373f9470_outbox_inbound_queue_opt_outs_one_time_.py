@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "2705373f9470"
 down_revision = "aa6fbd720ca5"
 branch_labels = None
