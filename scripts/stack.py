@@ -234,7 +234,7 @@ def main() -> None:
             f"  test login:   {stack.backend_url}/auth/dev\n"
             f"  caseworkers:  {stack.backend_url}/inbox/\n"
             f"  dev outbox:   {stack.backend_url}/dev/outbox\n"
-            f"  SMS simulator:{stack.backend_url}/dev/phone\n"
+            f"  SMS simulator: {stack.backend_url}/dev/phone\n"
             f"  Rasa (loopback only): {stack.rasa_url}   action server: {stack.actions_url}\n"
             "Press Ctrl-C to stop.",
             flush=True,
@@ -242,7 +242,9 @@ def main() -> None:
         if stack.mode == "development":
             print(
                 "\nDevelopment caseworker accounts (development mode only): admin, caseworker1, caseworker2\n"
-                f"  password: {dev_accounts['DEV_PASSWORD']}   TOTP secret (base32): {dev_accounts['DEV_TOTP_SECRET']}",
+                f"  password: {dev_accounts['DEV_PASSWORD']}   TOTP secret (base32): {dev_accounts['DEV_TOTP_SECRET']}\n"
+                f"Telegram webhook secret: {dev_accounts['TELEGRAM_WEBHOOK_SECRET']}   "
+                f"Twilio auth token: {dev_accounts['TWILIO_AUTH_TOKEN']} (both in var/dev-accounts.env)",
                 flush=True,
             )
         while all(p.poll() is None for p in stack.processes.values()):
@@ -263,11 +265,23 @@ def _dev_accounts(var_dir: Path) -> dict[str, str]:
         values = dict(line.split("=", 1) for line in stored.read_text().splitlines() if "=" in line)
     values.setdefault("DEV_PASSWORD", secrets.token_urlsafe(12))
     values.setdefault("DEV_TOTP_SECRET", base64.b32encode(secrets.token_bytes(20)).decode())
+    values.update({key: value for key, value in DEV_PROVIDER_DEFAULTS.items() if key not in values})
+    values.setdefault("TWILIO_AUTH_TOKEN", secrets.token_hex(16))
+    values.setdefault("TELEGRAM_WEBHOOK_SECRET", secrets.token_urlsafe(24))
     stored.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
     stored.chmod(0o600)
-    for key in ("DEV_PASSWORD", "DEV_TOTP_SECRET"):
+    for key in values:
         values[key] = os.environ.get(key) or values[key]
     return values
+
+
+# Development defaults for the providers: the webhooks check signatures and secrets exactly as in
+# production, while the outbox's development sink (GET /dev/outbox) stands in for Twilio and Telegram.
+DEV_PROVIDER_DEFAULTS = {
+    "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+    "TWILIO_FROM_NUMBER": "+299321000",
+    "TELEGRAM_BOT_TOKEN": "123456:development-only",
+}
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ COMMANDS: list[str] = [
     "backend.cli.applications",
     "backend.cli.digest",
     "backend.cli.purge",
+    "backend.cli.phones",
 ]
 
 
