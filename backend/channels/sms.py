@@ -48,7 +48,8 @@ def verified_params(request: Request) -> dict[str, str]:
         raise InvalidInput("request body too large", code="too_large")
     token = settings.twilio_auth_token.reveal()
     signature = request.headers.get("X-Twilio-Signature", "")
-    params = {key: values[0] for key, values in (request.form or {}).items()}
+    form = request.get_form(keep_blank_values=True)
+    params = {key: values[0] for key, values in (form or {}).items()}
     if not token or not signature:
         raise Forbidden("missing or invalid Twilio signature", code="bad_signature")
     if not RequestValidator(token).validate(signed_url(request, settings), params, signature):

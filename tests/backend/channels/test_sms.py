@@ -53,6 +53,16 @@ async def post(app, path: str, params: dict[str, str], headers: dict[str, str] |
     return response
 
 
+async def run_inbound(app, sessions) -> int:  # type: ignore[no-untyped-def]
+    """One round of the inbound worker, with what start-up gives it (each test request restarts the app)."""
+    app.ctx.sessions = sessions
+    await rasa_client.start(app)
+    try:
+        return await inbound.run_once(app)
+    finally:
+        await rasa_client.stop(app)
+
+
 async def count(db, model) -> int:  # type: ignore[no-untyped-def]
     return (await db.execute(select(func.count()).select_from(model))).scalar_one()
 
@@ -155,42 +165,30 @@ async def test_status_callbacks_are_signed_and_never_overwrite_a_final_state(sms
 
 async def test_the_worker_runs_the_turn_and_queues_numbered_options(sms_app, sessions, db) -> None:
     rasa = FakeRasa().install(sms_app)
-    sms_app.ctx.sessions = sessions
-    await rasa_client.start(sms_app)
-    try:
-        first = sms("SM" + "9" * 32, "hej")
-        await post(sms_app, "/webhooks/twilio/sms", first, signed("/webhooks/twilio/sms", first))
-        assert await inbound.run_once(sms_app) == 1
-        reply = (await db.execute(select(OutboxMessage))).scalars().one()
-        assert (reply.channel, reply.recipient, reply.kind) == ("sms", PHONE, "bot_reply")
-        assert reply.text == "echo: hej\n1. Yes"
-        answer = sms("SM" + "a" * 32, "1")
-        await post(sms_app, "/webhooks/twilio/sms", answer, signed("/webhooks/twilio/sms", answer))
-        await inbound.run_once(sms_app)
-        assert rasa.messages == ["hej", "/affirm"]  # "1" is the first option's payload
-        citizen = (
-            (await db.execute(select(ChatMessage.text).where(ChatMessage.sender == "citizen")))
-            .scalars()
-            .all()
-        )
-        assert citizen == ["hej", "/affirm"]
-    finally:
-        await rasa_client.stop(sms_app)
+    first = sms("SM" + "9" * 32, "hej")
+    await post(sms_app, "/webhooks/twilio/sms", first, signed("/webhooks/twilio/sms", first))
+    assert await run_inbound(sms_app, sessions) == 1
+    reply = (await db.execute(select(OutboxMessage))).scalars().one()
+    assert (reply.channel, reply.recipient, reply.kind) == ("sms", PHONE, "bot_reply")
+    assert reply.text == "echo: hej\n1. Yes"
+    answer = sms("SM" + "a" * 32, "1")
+    await post(sms_app, "/webhooks/twilio/sms", answer, signed("/webhooks/twilio/sms", answer))
+    await run_inbound(sms_app, sessions)
+    assert rasa.messages == ["hej", "/affirm"]  # "1" is the first option's payload
+    citizen = (
+        (await db.execute(select(ChatMessage.text).where(ChatMessage.sender == "citizen"))).scalars().all()
+    )
+    assert citizen == ["hej", "/affirm"]
 
 
 async def test_messages_of_one_conversation_are_handled_one_at_a_time_in_order(sms_app, sessions, db) -> None:
     rasa = FakeRasa().install(sms_app)
-    sms_app.ctx.sessions = sessions
-    await rasa_client.start(sms_app)
-    try:
-        for n, text in enumerate(["one", "two", "three"]):
-            params = sms(f"SM{n:032d}", text)
-            await post(sms_app, "/webhooks/twilio/sms", params, signed("/webhooks/twilio/sms", params))
-        other = sms("SM" + "f" * 32, "other phone", sender="+299223344")
-        await post(sms_app, "/webhooks/twilio/sms", other, signed("/webhooks/twilio/sms", other))
-        assert await inbound.run_once(sms_app) == 2  # the head of each conversation
-        assert await inbound.run_once(sms_app) == 1
-        assert await inbound.run_once(sms_app) == 1
-        assert [m for m in rasa.messages if m != "other phone"] == ["one", "two", "three"]
-    finally:
-        await rasa_client.stop(sms_app)
+    for n, text in enumerate(["one", "two", "three"]):
+        params = sms(f"SM{n:032d}", text)
+        await post(sms_app, "/webhooks/twilio/sms", params, signed("/webhooks/twilio/sms", params))
+    other = sms("SM" + "f" * 32, "other phone", sender="+299223344")
+    await post(sms_app, "/webhooks/twilio/sms", other, signed("/webhooks/twilio/sms", other))
+    assert await run_inbound(sms_app, sessions) == 2  # the head of each conversation
+    assert await run_inbound(sms_app, sessions) == 1
+    assert await run_inbound(sms_app, sessions) == 1
+    assert [m for m in rasa.messages if m != "other phone"] == ["one", "two", "three"]

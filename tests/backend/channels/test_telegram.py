@@ -9,12 +9,13 @@ import pytest
 from sqlalchemy import func, select
 
 from backend.app import create_app
-from backend.channels import inbound, rasa_client, texts
+from backend.channels import texts
 from backend.config import Secret
 from backend.models.conversations import Conversation
 from backend.models.outbox import InboundMessage, OutboxMessage
 from backend.nlg import translate
 from tests.backend.channels.support import FakeRasa
+from tests.backend.channels.test_sms import run_inbound
 
 SECRET = "test-telegram-secret"
 CHAT = 424242
@@ -116,13 +117,8 @@ async def test_a_photo_gets_a_polite_text_only_answer(tg_app, db) -> None:
 
 async def test_replies_go_out_with_an_inline_keyboard(tg_app, sessions, db) -> None:
     FakeRasa().install(tg_app)
-    tg_app.ctx.sessions = sessions
-    await rasa_client.start(tg_app)
-    try:
-        await post(tg_app, text_update(20, "hej"))
-        assert await inbound.run_once(tg_app) == 1
-    finally:
-        await rasa_client.stop(tg_app)
+    await post(tg_app, text_update(20, "hej"))
+    assert await run_inbound(tg_app, sessions) == 1
     reply = (await db.execute(select(OutboxMessage))).scalars().one()
     assert (reply.channel, reply.recipient, reply.text) == ("telegram", str(CHAT), "echo: hej")
     assert reply.buttons == [{"title": "Yes", "payload": "/affirm"}]

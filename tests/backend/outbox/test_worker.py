@@ -17,15 +17,19 @@ from backend.outbox import service, worker
 class ScriptedClient:
     """A provider client whose next answers are scripted: an exception to raise, or None to accept."""
 
-    def __init__(self, channel: str, script: list[Exception | None] | None = None) -> None:
+    def __init__(
+        self, channel: str, script: list[Exception | None] | None = None, only_to: str | None = None
+    ) -> None:
         self.channel = channel
         self.script = list(script or [])
+        self.only_to = only_to  # the script applies to this recipient only
         self.accepted: list[Outgoing] = []
         self.calls = 0
 
     async def send(self, message: Outgoing) -> str:
         self.calls += 1
-        outcome = self.script.pop(0) if self.script else None
+        scripted = self.script and (self.only_to is None or message.to == self.only_to)
+        outcome = self.script.pop(0) if scripted else None
         if outcome is not None:
             raise outcome
         self.accepted.append(message)
@@ -133,7 +137,7 @@ async def test_a_crash_after_the_provider_accepted_never_sends_again(sessions) -
 
 
 async def test_telegram_retry_after_holds_only_that_chat(sessions) -> None:
-    telegram = ScriptedClient("telegram", [TemporaryFailure("429", retry_after=30)])
+    telegram = ScriptedClient("telegram", [TemporaryFailure("429", retry_after=30)], only_to="1001")
     held = await queue(sessions, "telegram", "1001", "to the limited chat")
     other = await queue(sessions, "telegram", "2002", "to another chat")
     await drain(sessions, {"telegram": telegram}, rounds=3)
