@@ -23,6 +23,9 @@ import pytest
 
 from scripts.model import model_path
 from scripts.stack import ROOT, Stack, free_port
+from tests.fakes.smtp_server import SmtpRecorder
+from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.twilio_api import FakeTwilio
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 INISSIAQ = ROOT / ".venv-backend" / "bin" / "inissiaq"
@@ -55,8 +58,47 @@ def _drop_database(name: str) -> None:
     asyncio.run(drop())
 
 
+TWILIO_SID, TWILIO_TOKEN = "AC" + "e2" * 16, "e2e-twilio-auth-token"
+TELEGRAM_TOKEN, TELEGRAM_SECRET = "424242:e2e-token", "e2e-telegram-secret"
+
+
+@dataclass
+class Providers:
+    """The local fakes the stack's real provider clients talk to (one set per test run)."""
+
+    twilio: FakeTwilio
+    telegram: FakeTelegram
+    smtp: SmtpRecorder
+
+    def env(self) -> dict[str, str]:
+        return {
+            "TWILIO_ACCOUNT_SID": TWILIO_SID,
+            "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+            "TWILIO_FROM_NUMBER": "+299321000",
+            "TWILIO_API_BASE": self.twilio.base_url,
+            "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
+            "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
+            "TELEGRAM_API_BASE": self.telegram.base_url,
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(self.smtp.port),
+            "OUTBOX_RETRY_BASE_SECONDS": "0.2",
+        }
+
+
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def providers() -> Iterator[Providers]:
+    fakes = Providers(FakeTwilio(TWILIO_SID, TWILIO_TOKEN), FakeTelegram(TELEGRAM_TOKEN), SmtpRecorder())
+    fakes.twilio.start_in_thread()
+    fakes.telegram.start_in_thread()
+    fakes.smtp.start()
+    yield fakes
+    fakes.twilio.stop_in_thread()
+    fakes.telegram.stop_in_thread()
+    fakes.smtp.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, providers: Providers) -> Iterator[Stack]:
     model = model_path()
     if not model.exists():
         raise RuntimeError(f"no trained model at {model}: run `make model` (make test does it)")
@@ -74,7 +116,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         rasa_port=free_port(),
         actions_port=free_port(),
         mode="development",
-        extra_env={"RASA_TRACKER_DB": rasa_tracker, "BACKGROUND_WORKERS": "1"},
+        extra_env={"RASA_TRACKER_DB": rasa_tracker, "BACKGROUND_WORKERS": "1", **providers.env()},
     )
     stack.start()
     try:

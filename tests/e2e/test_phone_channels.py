@@ -1,0 +1,230 @@
+"""SMS and Telegram end to end: the real trained model, the real twilio and python-telegram-bot clients
+against local fakes, the webhooks signed as the providers sign them."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from itertools import count
+
+import httpx
+import pytest
+from twilio.request_validator import RequestValidator
+
+from scripts.stack import Stack
+from tests.conftest import TELEGRAM_SECRET, TWILIO_SID, TWILIO_TOKEN, Providers, applications_of
+from tests.fakes.telegram_api import callback_update, text_update
+
+AVIAJA = "0708861234"  # in the register with +299 55 12 34
+APUTSIAQ, NIELS = "1201791123", "1110592705"  # kl and da tenants of INI A/S, used only here
+_sids = count(1)
+_updates = count(1000)
+LINK = re.compile(r"https?://\S+/l/[A-Za-z0-9_-]+")
+
+
+def wait_for(collect: Callable[[], list], seen: int, *, timeout: float = 60.0, quiet: float = 1.5) -> list:
+    """The items after the first `seen`, once at least one arrived and none came for `quiet` seconds."""
+    deadline = time.monotonic() + timeout
+    last_count, last_change = seen, time.monotonic()
+    while time.monotonic() < deadline:
+        items = collect()
+        if len(items) != last_count:
+            last_count, last_change = len(items), time.monotonic()
+        elif len(items) > seen and time.monotonic() - last_change >= quiet:
+            return items[seen:]
+        time.sleep(0.1)
+    raise AssertionError(f"nothing new after {timeout}s (had {seen})")
+
+
+def nothing_new(collect: Callable[[], list], seen: int, *, wait: float = 4.0) -> bool:
+    time.sleep(wait)
+    return len(collect()) == seen
+
+
+class Phone:
+    """A citizen's phone texting the assistant through Twilio's signed webhook."""
+
+    def __init__(self, stack: Stack, providers: Providers, number: str) -> None:
+        self.stack, self.providers, self.number = stack, providers, number
+        self.url = f"{stack.backend_url}/webhooks/twilio/sms"
+
+    def received(self) -> list[str]:
+        return self.providers.twilio.sent_to(self.number)
+
+    def post(self, text: str, *, sid: str | None = None, signature: str | None = None) -> httpx.Response:
+        params = {
+            "MessageSid": sid or f"SM{next(_sids):032d}",
+            "AccountSid": TWILIO_SID,
+            "From": self.number,
+            "To": "+299321000",
+            "Body": text,
+            "NumMedia": "0",
+        }
+        signed = RequestValidator(TWILIO_TOKEN).compute_signature(self.url, params)
+        return httpx.post(
+            self.url, data=params, headers={"X-Twilio-Signature": signature or signed}, timeout=10
+        )
+
+    def say(self, text: str, **kwargs: str) -> str:
+        seen = len(self.received())
+        response = self.post(text, **kwargs)
+        assert response.status_code == 200 and "<Response" in response.text
+        return "\n".join(wait_for(self.received, seen))
+
+
+class Chat:
+    """A Telegram chat: updates posted to the webhook with the secret token header."""
+
+    def __init__(self, stack: Stack, providers: Providers, chat_id: int) -> None:
+        self.stack, self.providers, self.chat_id = stack, providers, chat_id
+        self.url = f"{stack.backend_url}/webhooks/telegram"
+
+    def received(self) -> list[dict]:
+        return self.providers.telegram.sent_to(self.chat_id)
+
+    def post(self, update: dict) -> httpx.Response:
+        return httpx.post(
+            self.url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}, timeout=10
+        )
+
+    def send(self, update: dict) -> list[dict]:
+        seen = len(self.received())
+        assert self.post(update).status_code == 200
+        return wait_for(self.received, seen)
+
+    def say(self, text: str) -> list[dict]:
+        return self.send(text_update(next(_updates), self.chat_id, text))
+
+    def press(self, data: str) -> list[dict]:
+        return self.send(callback_update(next(_updates), self.chat_id, data))
+
+
+def log_in_through(link: str, cpr: str) -> None:
+    """The citizen opens the one-time link on the phone and logs in with (development) eID."""
+    with httpx.Client(timeout=30) as browser:
+        opened = browser.get(link)
+        assert opened.status_code == 302 and opened.headers["location"] == "/auth/login"
+        login = browser.post(
+            link.split("/l/")[0] + "/auth/dev/login",
+            json={"cpr": cpr},
+            headers={"Origin": link.split("/l/")[0]},
+        )
+        assert login.status_code == 200 and login.json()["next"] == "/linked", login.text
+
+
+def test_a_greenlandic_application_by_sms_after_binding_through_the_one_time_link(stack, providers) -> None:
+    phone = Phone(stack, providers, "+299559901")
+    asked = phone.say("Boligsikringimik qinnuteqarusuppunga")
+    (link,) = LINK.findall(asked)
+    seen = len(phone.received())
+    log_in_through(link, APUTSIAQ)
+    draft = "\n".join(wait_for(phone.received, seen))
+    assert "Aputsiaq Kleist" in draft and "120179-xxxx" in draft and APUTSIAQ not in draft
+    assert "Qernertunnguit 14" in draft and "1. " in draft  # buttons as numbered options
+    phone.say("aap")  # the dwelling is right
+    registered_phone = phone.say("1")  # the first numbered option ("yes"): the household is right
+    assert "52 44 11" in registered_phone
+    summary = phone.say("aap")  # the registered phone is still right
+    assert "52 44 11" in summary
+    receipt = phone.say("1")  # "Send application"
+    (application,) = applications_of(stack, APUTSIAQ)
+    assert application["reference"] in receipt and application["channel"] == "sms"
+    assert LINK.findall(receipt) == []
+    again = phone.post("Boligsikringimik qinnuteqarusuppunga")  # the link is spent; the binding holds
+    assert again.status_code == 200
+
+
+def test_a_danish_application_on_telegram_with_button_presses(stack, providers) -> None:
+    chat = Chat(stack, providers, 880001)
+    asked = chat.say("Jeg vil gerne søge om boligsikring")
+    (link,) = LINK.findall("\n".join(m["text"] for m in asked))
+    seen = len(chat.received())
+    log_in_through(link, NIELS)
+    draft = wait_for(chat.received, seen)
+    text = "\n".join(m["text"] for m in draft)
+    assert "Niels Nielsen" in text and "111059-xxxx" in text and "Ilimmarfik 7" in text
+    keyboards = [m["reply_markup"] for m in draft if m["reply_markup"]]
+    assert keyboards and {"/affirm", "/deny"} <= {
+        b["callback_data"] for row in keyboards[-1]["inline_keyboard"] for b in row
+    }
+    chat.press("/affirm")  # the dwelling is right
+    chat.press("/affirm")  # the household is right
+    chat.press("/affirm")  # the registered phone is still right
+    receipt = chat.press("/affirm")  # send
+    (application,) = applications_of(stack, NIELS)
+    assert application["reference"] in "\n".join(m["text"] for m in receipt)
+    assert application["channel"] == "telegram" and application["phone"] == "+299347788"
+    assert len(providers.telegram.callback_answers) >= 3
+
+
+def test_a_forged_twilio_signature_is_refused_and_nothing_happens(stack, providers) -> None:
+    phone = Phone(stack, providers, "+299559902")
+    response = phone.post("Hvad er boligsikring?", signature="Zm9yZ2Vk")
+    assert response.status_code == 403
+    assert nothing_new(phone.received, 0)
+
+
+def test_a_replayed_message_sid_and_update_id_give_one_turn(stack, providers) -> None:
+    phone = Phone(stack, providers, "+299559903")
+    for _ in range(3):
+        assert phone.post("Hvad er boligsikring?", sid="SM" + "ab" * 16).status_code == 200
+    first = wait_for(phone.received, 0)
+    assert nothing_new(phone.received, len(first))
+    chat = Chat(stack, providers, 880002)
+    update = text_update(777777, 880002, "Hvad er boligsikring?")
+    for _ in range(3):
+        assert chat.post(update).status_code == 200
+    answered = wait_for(chat.received, 0)
+    assert nothing_new(chat.received, len(answered))
+
+
+def test_stop_silences_every_send_until_start(stack, providers) -> None:
+    phone = Phone(stack, providers, "+299559904")
+    confirmation = phone.say("STOP")
+    assert "START" in confirmation
+    seen = len(phone.received())
+    assert phone.post("Hvad er boligsikring?").status_code == 200
+    assert nothing_new(phone.received, seen, wait=6)
+    phone.say("START")
+    assert phone.say("Hvad er boligsikring?")
+
+
+def test_a_provider_failing_twice_with_500_delivers_once_and_in_order(stack, providers) -> None:
+    phone = Phone(stack, providers, "+299559905")
+    providers.twilio.fail_next(2, 500)
+    phone.say("Hvilke dokumenter skal jeg bruge?")
+    first_turn = phone.received()
+    phone.say("tak")
+    received = phone.received()
+    assert len(received) == len(set(received))  # each part once
+    assert received[: len(first_turn)] == first_turn  # the later turn came after, in order
+    assert providers.twilio.requests >= len(received) + 2  # the two failed attempts happened
+
+
+def test_a_permanent_error_is_not_retried_and_shows_as_failed(stack, providers) -> None:
+    phone = Phone(stack, providers, "+299559906")
+    providers.twilio.refuse(phone.number, code=21211)
+    before = providers.twilio.requests
+    assert phone.post("Hvad er boligsikring?").status_code == 200
+    deadline = time.monotonic() + 60
+    failed: list[dict] = []
+    while time.monotonic() < deadline and not failed:
+        listing = httpx.get(f"{stack.backend_url}/dev/outbox", params={"to": phone.number}, timeout=10).json()
+        failed = [m for m in listing["messages"] if m["status"] == "failed"]
+        time.sleep(0.3)
+    assert failed and "21211" in failed[0]["error"]
+    time.sleep(2)
+    listing = httpx.get(f"{stack.backend_url}/dev/outbox", params={"to": phone.number}, timeout=10).json()
+    assert all(m["attempts"] == 1 for m in listing["messages"])
+    assert providers.twilio.requests - before == len(listing["messages"])
+    assert phone.received() == []
+
+
+@pytest.mark.parametrize("question", ["Hvad er status på min ansøgning?"])
+def test_an_unbound_phone_asking_for_status_gets_no_personal_data(stack, providers, question) -> None:
+    phone = Phone(stack, providers, "+299551234")  # Aviaja's number in the register, but not bound
+    answer = phone.say(question)
+    assert LINK.findall(answer)
+    for personal in ("Aviaja", "Lyberth", "070886", AVIAJA, "Aqqusinersuaq", "INI-104233"):
+        assert personal not in answer
