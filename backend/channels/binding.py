@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, redirect
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import audit
@@ -102,6 +102,29 @@ async def bind_channel(
     )
 
 
+async def unbind_address(db: AsyncSession, channel: str, address: str, *, actor: str) -> int:
+    """Unbind every conversation of a phone number or chat (the caseworker's or the CLI's "unbind")."""
+    result = await db.execute(
+        select(Conversation).where(
+            Conversation.channel == channel,
+            Conversation.channel_address == address,
+            Conversation.person_cpr.is_not(None),
+        )
+    )
+    unbound = 0
+    for conversation in result.scalars().all():
+        await audit.record(
+            db,
+            actor=actor,
+            action="channel_unbound",
+            person_cpr=conversation.person_cpr,
+            details={"conversation": conversation.id, "channel": channel},
+        )
+        await conversations.unbind_person(db, conversation)
+        unbound += 1
+    return unbound
+
+
 def queue_resume(db: AsyncSession, conversation: Conversation, job_id: str) -> None:
     """Ask the inbound worker to continue the conversation in its channel (the pending intent)."""
     db.add(
@@ -182,3 +205,12 @@ def after_login_path(session: WebSession, default: str) -> str:
         session.pending_link = None
         return "/linked"
     return default
+
+
+async def bind_phone(
+    db: AsyncSession, cpr: str, phone: str, settings: Settings, *, actor: str
+) -> Conversation:
+    """A caseworker checked the citizen's identity in person and registers the phone (seed 002)."""
+    conversation = await conversations.get_or_create_for_address(db, channel="sms", address=phone)
+    await bind_channel(db, conversation, cpr, settings, actor=actor, how="identity_checked_in_person")
+    return conversation

@@ -7,17 +7,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend import audit
-from backend.channels.binding import bind_channel
+from backend.channels.binding import bind_phone, unbind_address
 from backend.cli.common import run_with_session
 from backend.config import Settings
-from backend.conversations import service as conversations
 from backend.cpr import mask_cpr, normalise_cpr
 from backend.dao.registers import dao_get_person
-from backend.models.conversations import Conversation
 from backend.phones import format_phone, normalise_phone
 
 
@@ -47,10 +43,7 @@ def run_bind(args: argparse.Namespace, settings: Settings) -> int:
     async def work(db: AsyncSession) -> bool:
         if await dao_get_person(db, cpr) is None:
             return False
-        conversation = await conversations.get_or_create_for_address(db, channel="sms", address=phone)
-        await bind_channel(
-            db, conversation, cpr, settings, actor=f"caseworker:{args.by}", how="identity_checked_in_person"
-        )
+        await bind_phone(db, cpr, phone, settings, actor=f"caseworker:{args.by}")
         await db.commit()
         return True
 
@@ -59,29 +52,6 @@ def run_bind(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     print(f"{format_phone(phone)} bound to {mask_cpr(cpr)} for {settings.sms_binding_hours} hours")
     return 0
-
-
-async def unbind_address(db: AsyncSession, channel: str, address: str, *, actor: str) -> int:
-    """Unbind every conversation of a phone number or chat (the caseworker's or the CLI's "unbind")."""
-    result = await db.execute(
-        select(Conversation).where(
-            Conversation.channel == channel,
-            Conversation.channel_address == address,
-            Conversation.person_cpr.is_not(None),
-        )
-    )
-    unbound = 0
-    for conversation in result.scalars().all():
-        await audit.record(
-            db,
-            actor=actor,
-            action="channel_unbound",
-            person_cpr=conversation.person_cpr,
-            details={"conversation": conversation.id, "channel": channel},
-        )
-        await conversations.unbind_person(db, conversation)
-        unbound += 1
-    return unbound
 
 
 def run_unbind(args: argparse.Namespace, settings: Settings) -> int:

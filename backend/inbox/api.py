@@ -13,8 +13,11 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, JSONResponse, json, raw
 
 from backend import audit
+from backend.channels import binding
 from backend.config import Settings
-from backend.errors import InvalidInput
+from backend.cpr import normalise_cpr
+from backend.dao.registers import dao_get_person
+from backend.errors import InvalidInput, NotFound
 from backend.inbox import admin, events, live
 from backend.inbox import applications as inbox_applications
 from backend.inbox.auth import (
@@ -29,6 +32,8 @@ from backend.inbox.auth import (
 from backend.inbox.export import export_pdf, export_record
 from backend.inbox.openapi import OPENAPI
 from backend.messaging import service as messaging
+from backend.outbox import service as outbox
+from backend.phones import normalise_phone
 
 bp = Blueprint("caseworker_api", url_prefix="/api/caseworker")
 MAX_BODY_BYTES = 64 * 1024
@@ -443,3 +448,65 @@ async def event_stream(request: Request) -> None:
     request.ctx.db = None
     max_events = request.args.get("max_events")
     await events.stream(request, max_events=int(max_events) if max_events and max_events.isdigit() else None)
+
+
+# --- phone bindings (seed 002, "Inläggning av sökande") and the outbox for operators ------------
+
+
+@bp.post("/bindings")
+async def bind_phone_route(request: Request) -> JSONResponse:
+    """`{"cpr", "phone"}`: the caseworker checked the citizen's identity in person; the phone number may
+    then use the assistant as that person for the SMS binding period. Audited."""
+    principal = await authenticate(request)
+    body = _body(request)
+    cpr, phone = normalise_cpr(_string(body, "cpr")), normalise_phone(_string(body, "phone"))
+    if cpr is None or phone is None:
+        raise InvalidInput("cpr must be a CPR number and phone a Greenlandic, Danish or Swedish number")
+    db = request.ctx.db
+    if await dao_get_person(db, cpr) is None:
+        raise NotFound("no such person in the register")
+    conversation = await binding.bind_phone(
+        db, cpr, phone, _settings(request), actor=f"caseworker:{principal.caseworker.id}"
+    )
+    await db.commit()
+    return json(
+        {
+            "phone": phone,
+            "bound_until": conversation.bound_until.isoformat() if conversation.bound_until else None,
+        },
+        status=201,
+    )
+
+
+@bp.post("/bindings/unbind")
+async def unbind_route(request: Request) -> JSONResponse:
+    """`{"channel": "sms"|"telegram", "address"}`: the phone or chat no longer speaks for anyone."""
+    principal = await authenticate(request)
+    body = _body(request)
+    channel, address = _string(body, "channel"), _string(body, "address")
+    if channel not in ("sms", "telegram"):
+        raise InvalidInput("channel must be sms or telegram")
+    if channel == "sms":
+        address = normalise_phone(address) or ""
+    if not address or len(address) > 64:
+        raise InvalidInput("address must be a phone number (sms) or a chat id (telegram)")
+    db = request.ctx.db
+    count = await binding.unbind_address(db, channel, address, actor=f"caseworker:{principal.caseworker.id}")
+    await db.commit()
+    return json({"unbound": count})
+
+
+@bp.get("/admin/outbox")
+async def outbox_route(request: Request) -> JSONResponse:
+    """Operators: outbound messages by state (`?status=failed`), without their text (it may be personal)."""
+    await authenticate(request, admin=True)
+    status = request.args.get("status") or None
+    messages = await outbox.list_messages(request.ctx.db, status=status, limit=200)
+    return json(
+        {
+            "messages": [
+                {k: v for k, v in outbox.as_listing(m).items() if k not in ("text", "buttons", "to")}
+                for m in messages
+            ]
+        }
+    )

@@ -169,5 +169,20 @@ OPENAPI: dict[str, Any] = {
                 params=["actor", "action", "cpr", "reference", "since", "until"],
             )
         },
+        "/admin/outbox": {
+            "get": _op("Outbound messages by state, without their text", admin=True, params=["status"])
+        },
+        "/bindings": {
+            "post": _op(
+                "Bind a phone number to a person whose identity was checked in person",
+                body=_obj(cpr="string", phone="string"),
+            )
+        },
+        "/bindings/unbind": {
+            "post": _op(
+                "Unbind a phone number or Telegram chat",
+                body=_obj(channel={"enum": ["sms", "telegram"]}, address="string"),
+            )
+        },
     },
 }
