@@ -8,6 +8,14 @@ concurrent scripted conversations (default 20) twice with the same turns:
 
 Both paths use the same model, action server and NLG endpoint, so the difference is what the
 gateway adds. Prints p50/p95/p99 latency, turns per second and the ratio of the p95s.
+
+Then the SMS load: M phones (default 50) text the assistant at once through the signed Twilio
+webhook, each waiting for the reply before its next message; the real twilio client sends the
+replies to a local fake of Twilio's API. Reported: the webhook's response time (it must not wait for
+Rasa), the time from an inbound SMS to the first reply handed to Twilio, and outbox throughput.
+
+The product runs on PostgreSQL (a fresh database on 127.0.0.1:5432, dropped afterwards) when it is
+reachable, else on SQLite; the report says which.
 """
 
 from __future__ import annotations
@@ -16,15 +24,21 @@ import argparse
 import asyncio
 import platform
 import statistics
+import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
 
 import httpx
+from twilio.request_validator import RequestValidator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from scripts.stack import ROOT, Stack, free_port
+from tests.fakes.twilio_api import FakeTwilio
+
+TWILIO_SID, TWILIO_TOKEN, TWILIO_FROM = "AC" + "be" * 16, "bench-twilio-token", "+299321000"
+SMS_TURNS = ["Hvad er boligsikring?", "Hvilke dokumenter skal jeg bruge?", "Tak"]
 
 TURNS = [
     "Hej",
@@ -86,6 +100,88 @@ async def drive(kind: str, stack: Stack, conversations: int) -> tuple[list[float
     return latencies, elapsed
 
 
+async def sms_phone(
+    client: httpx.AsyncClient,
+    stack: Stack,
+    fake: FakeTwilio,
+    number: str,
+    webhook: list[float],
+    e2e: list[float],
+) -> None:
+    url = f"{stack.backend_url}/webhooks/twilio/sms"
+    validator = RequestValidator(TWILIO_TOKEN)
+    for text in SMS_TURNS:
+        params = {
+            "MessageSid": "SM" + uuid.uuid4().hex,
+            "AccountSid": TWILIO_SID,
+            "From": number,
+            "To": TWILIO_FROM,
+            "Body": text,
+        }
+        seen = len(fake.sent_to(number))
+        started = time.monotonic()
+        response = await client.post(
+            url, data=params, headers={"X-Twilio-Signature": validator.compute_signature(url, params)}
+        )
+        webhook.append(time.monotonic() - started)
+        response.raise_for_status()
+        while True:  # the fake records the monotonic time it accepted each message
+            with fake.lock:
+                replies = [m for m in fake.messages if m["to"] == number]
+            if len(replies) > seen:
+                e2e.append(replies[seen]["time"] - started)
+                break
+            if time.monotonic() - started > 120:
+                raise RuntimeError(f"no reply to {number} within 120 s")
+            await asyncio.sleep(0.02)
+
+
+async def drive_sms(
+    stack: Stack, fake: FakeTwilio, phones: int
+) -> tuple[list[float], list[float], float, int]:
+    webhook: list[float] = []
+    e2e: list[float] = []
+    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=phones * 2)) as client:
+        before = len(fake.messages)
+        started = time.monotonic()
+        numbers = [f"+29952{n:04d}" for n in range(phones)]
+        await asyncio.gather(*(sms_phone(client, stack, fake, number, webhook, e2e) for number in numbers))
+        await asyncio.sleep(2)  # let the last multi-part replies leave
+        elapsed = time.monotonic() - started
+        sent = len(fake.messages) - before
+    return webhook, e2e, elapsed, sent
+
+
+def postgres_database() -> str | None:
+    """A fresh PostgreSQL database for the run, or None when the server does not answer."""
+    name = f"inissiaq_bench_{uuid.uuid4().hex[:6]}"
+    created = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc", f"CREATE DATABASE {name}"],
+        capture_output=True,
+        check=False,
+    )
+    return f"postgresql://postgres@127.0.0.1:5432/{name}" if created.returncode == 0 else None
+
+
+def drop_postgres_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    subprocess.run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-qc",
+            f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
+        ],
+        capture_output=True,
+        check=False,
+    )
+
+
 def row(name: str, latencies: list[float], elapsed: float) -> str:
     ms = [v * 1000 for v in latencies]
     return (
@@ -98,14 +194,23 @@ async def run(args: argparse.Namespace) -> str:
     var_dir = ROOT / "var" / "bench"
     var_dir.mkdir(parents=True, exist_ok=True)
     db = var_dir / f"bench-{uuid.uuid4().hex[:6]}.db"
+    postgres = postgres_database()
+    fake = FakeTwilio(TWILIO_SID, TWILIO_TOKEN)
+    fake.start_in_thread()
     stack = Stack(
         model=Path(args.model),
-        database_url=f"sqlite:///{db}",
+        database_url=postgres or f"sqlite:///{db}",
         var_dir=var_dir,
         backend_port=free_port(),
         rasa_port=free_port(),
         actions_port=free_port(),
-        extra_env={"RASA_TRACKER_DB": str(var_dir / f"tracker-{db.stem}.db")},
+        extra_env={
+            "RASA_TRACKER_DB": str(var_dir / f"tracker-{db.stem}.db"),
+            "TWILIO_ACCOUNT_SID": TWILIO_SID,
+            "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+            "TWILIO_FROM_NUMBER": TWILIO_FROM,
+            "TWILIO_API_BASE": fake.base_url,
+        },
     )
     stack.start()
     try:
@@ -115,10 +220,14 @@ async def run(args: argparse.Namespace) -> str:
         await drive("rasa", stack, 2)
         rasa = await drive("rasa", stack, args.conversations)
         gateway = await drive("gateway", stack, args.conversations)
+        webhook, to_send, sms_elapsed, sent = await drive_sms(stack, fake, args.phones)
     finally:
         stack.stop()
+        fake.stop_in_thread()
         for path in var_dir.glob(f"*{db.stem}*"):
             path.unlink(missing_ok=True)
+        if postgres:
+            drop_postgres_database(postgres)
     p95_rasa = percentile(rasa[0], 95)
     p95_gateway = percentile(gateway[0], 95)
     lines = [
@@ -131,8 +240,27 @@ async def run(args: argparse.Namespace) -> str:
         row("gateway (POST /api/chat/messages)", *gateway),
         "",
         f"gateway p95 / Rasa p95 = {p95_gateway / p95_rasa:.2f} (overhead {100 * (p95_gateway / p95_rasa - 1):+.1f} %)",
+        "",
+        f"SMS: {args.phones} phones x {len(SMS_TURNS)} messages through the signed Twilio webhook "
+        f"(database: {'PostgreSQL' if postgres else 'SQLite'})",
+        "",
+        "| measure | n | p50 ms | p95 ms | p99 ms | mean ms |",
+        "|---|---|---|---|---|---|",
+        _latency_row("webhook response (target p95 < 50 ms)", webhook),
+        _latency_row("inbound SMS to first reply at Twilio", to_send),
+        "",
+        f"outbox: {sent} SMS handed to (fake) Twilio in {sms_elapsed:.1f} s = {sent / sms_elapsed:.1f} messages/s "
+        "(bounded by the bot turns, one conversation's turns in order)",
     ]
     return "\n".join(lines)
+
+
+def _latency_row(name: str, latencies: list[float]) -> str:
+    ms = [v * 1000 for v in latencies]
+    return (
+        f"| {name} | {len(ms)} | {percentile(ms, 50):.0f} | {percentile(ms, 95):.0f} | {percentile(ms, 99):.0f} "
+        f"| {statistics.mean(ms):.0f} |"
+    )
 
 
 def _cpus() -> int:
@@ -145,6 +273,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", required=True)
     parser.add_argument("--conversations", type=int, default=20)
+    parser.add_argument("--phones", type=int, default=50, help="concurrent phones in the SMS load")
     args = parser.parse_args()
     report = asyncio.run(run(args))
     print(report)
