@@ -16,16 +16,18 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
 from scripts.model import model_path
 from scripts.stack import ROOT, Stack, free_port
-from tests.fakes.smtp_server import SmtpRecorder
-from tests.fakes.telegram_api import FakeTelegram
-from tests.fakes.twilio_api import FakeTwilio
+
+if TYPE_CHECKING:  # the fakes need the backend environment; the Rasa environment also reads this file
+    from tests.fakes.smtp_server import SmtpRecorder
+    from tests.fakes.telegram_api import FakeTelegram
+    from tests.fakes.twilio_api import FakeTwilio
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 INISSIAQ = ROOT / ".venv-backend" / "bin" / "inissiaq"
@@ -87,6 +89,10 @@ class Providers:
 
 @pytest.fixture(scope="session")
 def providers() -> Iterator[Providers]:
+    from tests.fakes.smtp_server import SmtpRecorder
+    from tests.fakes.telegram_api import FakeTelegram
+    from tests.fakes.twilio_api import FakeTwilio
+
     fakes = Providers(FakeTwilio(TWILIO_SID, TWILIO_TOKEN), FakeTelegram(TELEGRAM_TOKEN), SmtpRecorder())
     fakes.twilio.start_in_thread()
     fakes.telegram.start_in_thread()

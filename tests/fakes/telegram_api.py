@@ -1,5 +1,10 @@
 """A fake of the Telegram Bot API: token in the path, the methods python-telegram-bot calls, Telegram's
-answers and errors (401, 400, 403 blocked, 429 with retry_after), and scripted failures."""
+answers and errors (401, 400, 403 blocked, 429 with retry_after), and scripted failures.
+
+    fake = FakeTelegram(token)
+    await fake.start()            # or fake.start_in_thread() from synchronous tests
+    settings = replace(settings, telegram_api_base=fake.base_url, ...)   # Bot(base_url=.../bot)
+"""
 
 from __future__ import annotations
 
@@ -11,13 +16,38 @@ from aiohttp import web
 
 from tests.fakes.server import FakeServer
 
+MAX_TEXT = 4096
+MAX_CALLBACK_BYTES = 64
+BOT_USER = {
+    "id": 1,
+    "is_bot": True,
+    "first_name": "Inissiaq",
+    "username": "inissiaq_bot",
+    "can_join_groups": False,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+
+
+class BadRequest(Exception):
+    """A 400 answer: `str(error)` is Telegram's description without the "Bad Request: " prefix."""
+
 
 class FakeTelegram(FakeServer):
+    """`/bot{token}/{method}` for getMe, sendMessage, answerCallbackQuery, setWebhook, deleteWebhook.
+
+    `.calls` lists the methods called with the right token. `.sent` records accepted messages: message_id, chat_id, text, reply_markup (parsed), time
+    (monotonic). `.callback_answers` the answered callback query ids; `.webhook` the last setWebhook
+    parameters (None after deleteWebhook).
+    """
+
     def __init__(self, token: str) -> None:
         super().__init__()
         self.token = token
         self.sent: list[dict[str, Any]] = []
         self.callback_answers: list[str] = []
+        self.webhook: dict[str, Any] | None = None
+        self.calls: list[str] = []  # every authorised method called, in order
         self._failures: list[int] = []
         self._retry_after: dict[int, int] = {}
         self._blocked: set[int] = set()
@@ -27,77 +57,97 @@ class FakeTelegram(FakeServer):
         app.router.add_post("/bot{token}/{method}", self.call)
         app.router.add_get("/bot{token}/{method}", self.call)
 
+    # Scripting -------------------------------------------------------------------------------
     def fail_next(self, n: int, status: int = 500) -> None:
+        """The next n sendMessage calls answer `status` (getMe and the others are not affected)."""
         with self.lock:
             self._failures += [status] * n
 
     def retry_after_next(self, chat_id: int, seconds: int) -> None:
+        """The next sendMessage to `chat_id` answers 429 with `parameters.retry_after` = seconds."""
         with self.lock:
-            self._retry_after[chat_id] = seconds
+            self._retry_after[int(chat_id)] = seconds
 
     def block(self, chat_id: int) -> None:
+        """Every sendMessage to `chat_id` answers 403: the user blocked the bot."""
         with self.lock:
-            self._blocked.add(chat_id)
+            self._blocked.add(int(chat_id))
 
     def sent_to(self, chat_id: int) -> list[dict[str, Any]]:
         with self.lock:
-            return [m for m in self.sent if m["chat_id"] == chat_id]
+            return [m for m in self.sent if m["chat_id"] == int(chat_id)]
 
+    # The API --------------------------------------------------------------------------------
     @staticmethod
     def error(status: int, description: str, **extra: Any) -> web.Response:
         return web.json_response(
             {"ok": False, "error_code": status, "description": description, **extra}, status=status
         )
 
+    @staticmethod
+    def ok(result: Any) -> web.Response:
+        return web.json_response({"ok": True, "result": result})
+
     async def _params(self, request: web.Request) -> dict[str, Any]:
-        if request.content_type == "application/json":
-            body = await request.json()
-            return body if isinstance(body, dict) else {}
-        return dict(await request.post())
+        """Query string, JSON body or form body (PTB posts forms with JSON-encoded nested values)."""
+        params: dict[str, Any] = dict(request.query)
+        if request.method == "POST":
+            if request.content_type == "application/json":
+                body = await request.json()
+                params.update(body if isinstance(body, dict) else {})
+            else:
+                params.update({k: v for k, v in (await request.post()).items() if isinstance(v, str)})
+        return params
 
     async def call(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
             return self.error(401, "Unauthorized")
         method = request.match_info["method"]
         params = await self._params(request)
-        if method == "getMe":
-            return web.json_response(
-                {
-                    "ok": True,
-                    "result": {"id": 1, "is_bot": True, "first_name": "Inissiaq", "username": "inissiaq_bot"},
-                }
-            )
-        if method in ("setWebhook", "deleteWebhook"):
-            return web.json_response({"ok": True, "result": True})
-        if method == "answerCallbackQuery":
-            with self.lock:
-                self.callback_answers.append(str(params.get("callback_query_id")))
-            return web.json_response({"ok": True, "result": True})
-        if method == "sendMessage":
-            return self.send_message(params)
-        return self.error(404, "Not Found: method not found")
+        with self.lock:
+            self.calls.append(method)
+        try:
+            if method == "getMe":
+                return self.ok(BOT_USER)
+            if method == "setWebhook":
+                if not params.get("url"):
+                    raise BadRequest("bad webhook: An HTTPS URL must be provided for webhook")
+                with self.lock:
+                    self.webhook = params
+                return self.ok(True)
+            if method == "deleteWebhook":
+                with self.lock:
+                    self.webhook = None
+                return self.ok(True)
+            if method == "answerCallbackQuery":
+                if not params.get("callback_query_id"):
+                    raise BadRequest("QUERY_ID_INVALID")
+                with self.lock:
+                    self.callback_answers.append(str(params["callback_query_id"]))
+                return self.ok(True)
+            if method == "sendMessage":
+                return self.send_message(params)
+        except BadRequest as error:
+            return self.error(400, f"Bad Request: {error}")
+        return self.error(404, "Not Found")
 
     def send_message(self, params: dict[str, Any]) -> web.Response:
         with self.lock:
             failure = self._failures.pop(0) if self._failures else None
         if failure is not None:
-            return self.error(failure, "Internal Server Error")
+            return self.error(failure, "Internal Server Error" if failure >= 500 else "Scripted failure")
+        if params.get("chat_id") in (None, ""):
+            raise BadRequest("chat_id is empty")
         try:
-            chat_id = int(params.get("chat_id", ""))
-        except ValueError:
-            return self.error(400, "Bad Request: chat not found")
+            chat_id = int(params["chat_id"])
+        except (TypeError, ValueError):
+            raise BadRequest("chat not found") from None
         text = str(params.get("text") or "")
         if not text.strip():
-            return self.error(400, "Bad Request: message text is empty")
-        if len(text) > 4096:
-            return self.error(400, "Bad Request: message is too long")
-        markup = params.get("reply_markup")
-        if isinstance(markup, str):
-            markup = json.loads(markup)
-        for row in (markup or {}).get("inline_keyboard", []):
-            for button in row:
-                if len(str(button.get("callback_data", "")).encode()) > 64:
-                    return self.error(400, "Bad Request: BUTTON_DATA_INVALID")
+            raise BadRequest("message text is empty")
+        if len(text) > MAX_TEXT:
+            raise BadRequest("message is too long")
+        markup = _reply_markup(params.get("reply_markup"))
         with self.lock:
             if chat_id in self._blocked:
                 return self.error(403, "Forbidden: bot was blocked by the user")
@@ -109,37 +159,76 @@ class FakeTelegram(FakeServer):
             message_id = self._next_id
             self._next_id += 1
             self.sent.append(
-                {"chat_id": chat_id, "text": text, "reply_markup": markup, "time": time.monotonic()}
-            )
-        return web.json_response(
-            {
-                "ok": True,
-                "result": {
+                {
                     "message_id": message_id,
-                    "date": int(time.time()),
-                    "chat": {"id": chat_id, "type": "private"},
+                    "chat_id": chat_id,
                     "text": text,
-                },
-            }
-        )
+                    "reply_markup": markup,
+                    "time": time.monotonic(),
+                }
+            )
+        result: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": "Test"},
+            "from": BOT_USER,
+            "text": text,
+        }
+        if markup:
+            result["reply_markup"] = markup
+        return self.ok(result)
 
 
-def text_update(update_id: int, chat_id: int, text: str) -> dict[str, Any]:
-    """What Telegram posts to the webhook for a text message."""
+def _reply_markup(raw: Any) -> dict[str, Any] | None:
+    """Parse and check an inline keyboard as Telegram does; None when absent."""
+    if raw in (None, ""):
+        return None
+    try:
+        markup = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        raise BadRequest("can't parse reply keyboard markup JSON object") from None
+    if not isinstance(markup, dict):
+        raise BadRequest("can't parse reply keyboard markup JSON object")
+    if "inline_keyboard" not in markup:
+        return markup  # other keyboard kinds are not checked
+    rows = markup["inline_keyboard"]
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        raise BadRequest('field "inline_keyboard" must be an Array of Arrays')
+    for row in rows:
+        for button in row:
+            if not isinstance(button, dict) or not isinstance(button.get("text"), str):
+                raise BadRequest('can\'t parse inline keyboard button: Field "text" must be of type String')
+            data = button.get("callback_data")
+            if data is None and not button.get("url"):
+                raise BadRequest(
+                    "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
+                )
+            if data is not None and not 1 <= len(str(data).encode()) <= MAX_CALLBACK_BYTES:
+                raise BadRequest("BUTTON_DATA_INVALID")
+    return markup
+
+
+def text_update(update_id: int, chat_id: int, text: str, from_id: int | None = None) -> dict[str, Any]:
+    """What Telegram posts to the webhook for a text message in a private chat."""
     return {
         "update_id": update_id,
         "message": {
             "message_id": update_id,
             "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private"},
-            "from": {"id": chat_id, "is_bot": False, "first_name": "Test", "language_code": "da"},
+            "chat": {"id": chat_id, "type": "private", "first_name": "Test"},
+            "from": {
+                "id": chat_id if from_id is None else from_id,
+                "is_bot": False,
+                "first_name": "Test",
+                "language_code": "da",
+            },
             "text": text,
         },
     }
 
 
 def callback_update(update_id: int, chat_id: int, data: str, message_id: int = 1) -> dict[str, Any]:
-    """What Telegram posts when an inline keyboard button is pressed."""
+    """What Telegram posts when an inline keyboard button of message `message_id` is pressed."""
     return {
         "update_id": update_id,
         "callback_query": {
@@ -150,7 +239,8 @@ def callback_update(update_id: int, chat_id: int, data: str, message_id: int = 1
             "message": {
                 "message_id": message_id,
                 "date": int(time.time()),
-                "chat": {"id": chat_id, "type": "private"},
+                "chat": {"id": chat_id, "type": "private", "first_name": "Test"},
+                "from": {"id": BOT_USER["id"], "is_bot": True, "first_name": BOT_USER["first_name"]},
                 "text": "…",
             },
         },

@@ -1,5 +1,10 @@
 """A fake of Twilio's Messages API (2010-04-01): basic auth, the account in the path, the form fields
-and error codes of the real API, and scripted failures."""
+and error codes of the real API, and scripted failures.
+
+    fake = FakeTwilio(account_sid, auth_token)
+    await fake.start()            # or fake.start_in_thread() from synchronous tests
+    settings = replace(settings, twilio_api_base=fake.base_url, ...)
+"""
 
 from __future__ import annotations
 
@@ -14,16 +19,24 @@ from aiohttp import web
 from tests.fakes.server import FakeServer
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+MAX_BODY = 1600
+_STATUS_CODES = {400: 21000, 401: 20003, 404: 20404, 429: 20429, 500: 20500, 503: 20503}
 
 
 class FakeTwilio(FakeServer):
+    """`POST /2010-04-01/Accounts/{AccountSid}/Messages.json`, checked as Twilio checks it.
+
+    `.messages` records every accepted message: sid, to, from, body, status_callback, time (monotonic).
+    `.requests` counts every request, accepted or not.
+    """
+
     def __init__(self, account_sid: str, auth_token: str) -> None:
         super().__init__()
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.messages: list[dict[str, Any]] = []
         self.requests = 0
-        self._failures: list[tuple[int, int]] = []  # (HTTP status, Twilio code) for the next requests
+        self._failures: list[tuple[int, int, int | None]] = []  # HTTP status, code, Retry-After
         self._refused: dict[str, tuple[int, int]] = {}
 
     def routes(self, app: web.Application) -> None:
@@ -31,24 +44,36 @@ class FakeTwilio(FakeServer):
 
     # Scripting -------------------------------------------------------------------------------
     def fail_next(self, n: int, status: int = 500) -> None:
+        """The next n authenticated requests answer `status` with Twilio's error JSON."""
         with self.lock:
-            self._failures += [(status, 20500)] * n
+            self._failures += [(status, _STATUS_CODES.get(status, status), None)] * n
 
-    def rate_limit_next(self, n: int) -> None:
+    def rate_limit_next(self, n: int, retry_after: int | None = None) -> None:
+        """The next n authenticated requests answer 429, code 20429 (with a Retry-After header if given)."""
         with self.lock:
-            self._failures += [(429, 20429)] * n
+            self._failures += [(429, 20429, retry_after)] * n
 
     def refuse(self, to: str, code: int = 21610, status: int = 400) -> None:
+        """Every send to `to` fails with `status` and Twilio `code` (21610: unsubscribed recipient)."""
         with self.lock:
             self._refused[to] = (status, code)
 
     def sent_to(self, to: str) -> list[str]:
+        """The bodies accepted for `to`, oldest first."""
         with self.lock:
             return [m["body"] for m in self.messages if m["to"] == to]
 
+    def status_callback_params(self, sid: str, status: str, error_code: str = "30003") -> dict[str, str]:
+        """The form Twilio posts to the message's StatusCallback when its status becomes `status`."""
+        with self.lock:
+            message = next(m for m in self.messages if m["sid"] == sid)
+        return status_callback_params(self.account_sid, message, status, error_code)
+
     # The API --------------------------------------------------------------------------------
     @staticmethod
-    def error(status: int, code: int, message: str) -> web.Response:
+    def error(status: int, code: int, message: str, retry_after: int | None = None) -> web.Response:
+        """Twilio's (legacy) error body, which the twilio library turns into TwilioRestException."""
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
         return web.json_response(
             {
                 "code": code,
@@ -57,6 +82,7 @@ class FakeTwilio(FakeServer):
                 "status": status,
             },
             status=status,
+            headers=headers,
         )
 
     def _authorised(self, request: web.Request) -> bool:
@@ -64,64 +90,91 @@ class FakeTwilio(FakeServer):
         if not header.startswith("Basic "):
             return False
         try:
-            user, _, password = b64decode(header[6:]).decode().partition(":")
+            user, _, password = b64decode(header[6:], validate=True).decode().partition(":")
         except ValueError:
             return False
-        return user == self.account_sid and password == self.auth_token
+        return secrets.compare_digest(user, self.account_sid) and secrets.compare_digest(
+            password, self.auth_token
+        )
 
     async def create_message(self, request: web.Request) -> web.Response:
         with self.lock:
             self.requests += 1
         if not self._authorised(request) or request.match_info["sid"] != self.account_sid:
             return self.error(401, 20003, "Authenticate")
-        form = await request.post()
         with self.lock:
             failure = self._failures.pop(0) if self._failures else None
         if failure is not None:
-            return self.error(failure[0], failure[1], "Scripted failure")
-        to, sender, body = form.get("To", ""), form.get("From", ""), form.get("Body", "")
+            status, code, retry_after = failure
+            text = "Too Many Requests" if status == 429 else "Scripted failure"
+            return self.error(status, code, text, retry_after)
+        form = await request.post()
+        to, sender, body = (str(form.get(name, "")) for name in ("To", "From", "Body"))
+        if not to:
+            return self.error(400, 21604, "A 'To' phone number is required.")
+        if not E164.match(to):
+            return self.error(400, 21211, f"The 'To' number {to} is not a valid phone number.")
         if not sender:
             return self.error(400, 21603, "A 'From' phone number is required.")
-        if not isinstance(to, str) or not E164.match(to):
-            return self.error(400, 21211, f"The 'To' number {to} is not a valid phone number.")
         if not body:
             return self.error(400, 21602, "Message body is required.")
-        if len(str(body)) > 1600:
+        if len(body) > MAX_BODY:
             return self.error(400, 21617, "The concatenated message body exceeds the 1600 character limit.")
         with self.lock:
-            refused = self._refused.get(str(to))
+            refused = self._refused.get(to)
         if refused is not None:
             return self.error(refused[0], refused[1], "Attempt to send to unsubscribed recipient")
         sid = "SM" + secrets.token_hex(16)
         record = {
             "sid": sid,
-            "to": str(to),
-            "from": str(sender),
-            "body": str(body),
+            "to": to,
+            "from": sender,
+            "body": body,
             "status_callback": str(form.get("StatusCallback", "")),
             "time": time.monotonic(),
         }
         with self.lock:
             self.messages.append(record)
-        return web.json_response(
-            {
-                "sid": sid,
-                "account_sid": self.account_sid,
-                "to": record["to"],
-                "from": record["from"],
-                "body": record["body"],
-                "status": "queued",
-                "num_segments": "1",
-                "direction": "outbound-api",
-                "date_created": time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime()),
-                "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
-            },
-            status=201,
-        )
+        return web.json_response(self._message_json(record), status=201)
+
+    def _message_json(self, record: dict[str, Any]) -> dict[str, Any]:
+        now = time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime())
+        sid = record["sid"]
+        uri = f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json"
+        return {
+            "sid": sid,
+            "account_sid": self.account_sid,
+            "api_version": "2010-04-01",
+            "messaging_service_sid": None,
+            "to": record["to"],
+            "from": record["from"],
+            "body": record["body"],
+            "status": "queued",
+            "direction": "outbound-api",
+            "num_segments": str(segments(record["body"])),
+            "num_media": "0",
+            "price": None,
+            "price_unit": "USD",
+            "error_code": None,
+            "error_message": None,
+            "date_created": now,
+            "date_updated": now,
+            "date_sent": None,
+            "uri": uri,
+            "subresource_uris": {"media": uri.replace(".json", "/Media.json")},
+        }
 
 
-def status_callback_params(account_sid: str, message: dict[str, Any], status: str) -> dict[str, str]:
-    """The form Twilio posts to a message's StatusCallback."""
+def segments(body: str) -> int:
+    """SMS segments: 160/153 characters in GSM-7, 70/67 otherwise (roughly: any non-ASCII is UCS-2)."""
+    single, multi = (160, 153) if body.isascii() else (70, 67)
+    return 1 if len(body) <= single else -(-len(body) // multi)
+
+
+def status_callback_params(
+    account_sid: str, message: dict[str, Any], status: str, error_code: str = "30003"
+) -> dict[str, str]:
+    """The form Twilio posts to a message's StatusCallback (`message` as recorded by FakeTwilio)."""
     params = {
         "MessageSid": message["sid"],
         "SmsSid": message["sid"],
@@ -133,5 +186,5 @@ def status_callback_params(account_sid: str, message: dict[str, Any], status: st
         "ApiVersion": "2010-04-01",
     }
     if status in ("failed", "undelivered"):
-        params["ErrorCode"] = "30003"
+        params["ErrorCode"] = error_code
     return params
