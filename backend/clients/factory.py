@@ -1,10 +1,15 @@
 """Which client sends each channel.
 
-Production: the real client when the provider is configured (Twilio: account SID, auth token and
-sender; Telegram: bot token; e-mail: SMTP host), otherwise a client that fails every send permanently
-(visible in the outbox, never silently dropped). Development (`make run`): the development sink,
-unless a provider is pointed somewhere explicitly: `TWILIO_API_BASE` / `TELEGRAM_API_BASE` (the test
-suite's local fakes) or `SMTP_HOST`.
+A provider is *configured* when its credentials are set: Twilio needs the account SID, the auth token
+and the sender number; Telegram the bot token; e-mail the SMTP host.
+
+Production: the real client whenever its provider is configured; otherwise a client whose every send
+fails permanently ("<channel> provider not configured": visible in the outbox, never dropped).
+
+Development (`make run`, whose credentials are harmless defaults): the development sink, unless the
+provider is configured *and* pointed somewhere explicitly: the real Twilio client only when
+`TWILIO_API_BASE` is set, the real Telegram client only when `TELEGRAM_API_BASE` is set (the test
+suite's local fakes), the SMTP client whenever `SMTP_HOST` is set.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from backend.config import Settings
 
 
 class UnconfiguredClient:
+    """Production without credentials for `channel`: every send fails permanently."""
+
     def __init__(self, channel: str) -> None:
         self.channel = channel
 
@@ -26,6 +33,7 @@ class UnconfiguredClient:
 
 
 def build_clients(settings: Settings) -> dict[str, ProviderClient]:
+    """One client per channel ("sms", "telegram", "email"), chosen by the rule above."""
     sms_configured = bool(
         settings.twilio_account_sid and settings.twilio_auth_token.reveal() and settings.twilio_from_number
     )

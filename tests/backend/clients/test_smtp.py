@@ -112,7 +112,9 @@ async def test_a_temporarily_refused_recipient_is_temporary(smtp_server) -> None
         await client_for(controller.port).send(email(to="busy@example.gl"))
 
 
-@pytest.mark.parametrize(("to", "expected"), [("spam@example.gl", PermanentFailure), ("later@example.gl", TemporaryFailure)])
+@pytest.mark.parametrize(
+    ("to", "expected"), [("spam@example.gl", PermanentFailure), ("later@example.gl", TemporaryFailure)]
+)
 async def test_answers_to_data_are_mapped_by_their_code(smtp_server, to, expected) -> None:
     controller, _ = smtp_server
     with pytest.raises(expected, match=r"smtp \d{3}"):

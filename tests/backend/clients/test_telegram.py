@@ -59,11 +59,18 @@ async def test_send_returns_the_message_id_after_one_get_me(client, telegram) ->
 
 async def test_buttons_become_an_inline_keyboard(client, telegram) -> None:
     long_payload = "/inform" + "æ" * 40  # 87 bytes of UTF-8: cut to 64 without splitting a character
-    buttons = [OutgoingButton("Ja", "/affirm"), OutgoingButton("Nej", "/deny"), OutgoingButton("…", long_payload)]
+    buttons = [
+        OutgoingButton("Ja", "/affirm"),
+        OutgoingButton("Nej", "/deny"),
+        OutgoingButton("…", long_payload),
+    ]
     await client.send(message("Er boligen rigtig?", buttons=buttons))
     (sent,) = telegram.sent
     rows = sent["reply_markup"]["inline_keyboard"]
-    assert rows[:2] == [[{"text": "Ja", "callback_data": "/affirm"}], [{"text": "Nej", "callback_data": "/deny"}]]
+    assert rows[:2] == [
+        [{"text": "Ja", "callback_data": "/affirm"}],
+        [{"text": "Nej", "callback_data": "/deny"}],
+    ]
     (cut,) = rows[2]
     assert len(cut["callback_data"].encode()) <= 64 and long_payload.startswith(cut["callback_data"])
     assert len(cut["callback_data"].encode()) >= 63
@@ -154,7 +161,7 @@ async def test_the_fake_checks_inline_keyboards(telegram) -> None:
 
     bot = Bot(TOKEN, base_url=f"{telegram.base_url}/bot")
     async with bot:
-        with pytest.raises(BadRequest, match="(?i)button_data_invalid"):
+        with pytest.raises(BadRequest, match=r"(?i)button_data_invalid"):
             await bot.send_message(
                 CHAT, "x", reply_markup={"inline_keyboard": [[{"text": "a", "callback_data": "y" * 65}]]}
             )
