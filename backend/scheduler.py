@@ -96,7 +96,7 @@ async def send_digest(db: AsyncSession, settings: Settings, *, slot: str, now: d
     """If the slot is ours and applications wait, queue one e-mail per designated caseworker with the
     count and the inbox link (no personal data). Returns the number of e-mails queued."""
     from backend.messaging import texts
-    from backend.outbox.service import enqueue  # helper H6
+    from backend.outbox.service import enqueue
 
     now = now or datetime.now(UTC)
     run = await claim(db, "digest", slot, now)

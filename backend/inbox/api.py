@@ -105,7 +105,7 @@ async def _send_login_code(request: Request, caseworker: Any) -> JSONResponse:
     db = request.ctx.db
     if not caseworker.phone_e164:
         raise InvalidInput("no phone number for SMS codes; use the authenticator app", code="no_phone")
-    from backend.outbox.service import enqueue  # helper H6
+    from backend.outbox.service import enqueue
 
     code = await send_sms_code(db, caseworker)
     await enqueue(db, channel="sms", to=caseworker.phone_e164, text=f"Inissiaq: {code}", kind="login_code")

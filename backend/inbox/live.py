@@ -121,7 +121,7 @@ async def write(db: AsyncSession, caseworker_id: int, cid: str, text: str) -> Ch
     message = ChatMessage(conversation_id=cid, sender="caseworker", text=clean_message_text(text))
     db.add(message)
     if conversation.channel in ("sms", "telegram") and conversation.channel_address:
-        from backend.outbox.service import enqueue  # helper H6
+        from backend.outbox.service import enqueue
 
         await enqueue(
             db,

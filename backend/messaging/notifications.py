@@ -16,6 +16,7 @@ from backend.messaging import texts
 from backend.models.applications import Application
 from backend.models.conversations import Conversation
 from backend.models.messaging import ContactPreference, Notification, SecureMessage
+from backend.outbox.service import enqueue, register_final_state_listener
 
 log = logging.getLogger("inissiaq.messaging")
 
@@ -28,11 +29,6 @@ async def start(app: Any) -> None:
     """Startup hook: follow the outbox's final states for fallbacks."""
     global _settings
     _settings = app.ctx.settings
-    try:
-        from backend.outbox.service import register_final_state_listener
-    except ImportError:  # the outbox (helper H6) is not installed in this tree
-        log.warning("outbox not available: notification fallback disabled")
-        return
     register_final_state_listener(on_final_state)
 
 
@@ -120,8 +116,6 @@ async def _send_from(
     now: datetime,
 ) -> Notification | None:
     """Queue a notification on the first channel (after `after`) that has an address and is accepted."""
-    from backend.outbox.service import enqueue  # helper H6: the only way out
-
     preference = await preference_for(db, cpr)
     channels = channels_of(preference)
     if after in channels:

@@ -1,0 +1,118 @@
+"""Neutral notifications and the digest, through the outbox and the real SMTP client to a real SMTP
+server on loopback (aiosmtpd)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import select
+
+from backend.clients.base import PermanentFailure
+from backend.clients.smtp import SmtpClient
+from backend.messaging import notifications, service
+from backend.models.messaging import ContactPreference, Notification
+from backend.models.outbox import OutboxMessage
+from backend.outbox import worker
+from backend.outbox.service import register_final_state_listener
+from backend.scheduler import send_digest
+from tests.backend.applications.factories import (
+    AVIAJA,
+    create_conversation,
+    create_draft,
+    seed_registers,
+    submit_draft,
+)
+from tests.backend.inbox.factories import create_caseworker
+from tests.backend.outbox.test_worker import ScriptedClient
+from tests.fakes.smtp_server import SmtpRecorder
+
+PERSONAL = ("Aviaja", "Lyberth", "0708861234", "070886", "Aqqusinersuaq", "husleje", "7300")
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpRecorder]:
+    server = SmtpRecorder()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _listener() -> None:
+    register_final_state_listener(notifications.on_final_state)
+
+
+async def _citizen_prefers(db, channels: list[str]) -> None:  # type: ignore[no-untyped-def]
+    await seed_registers(db)
+    db.add(
+        ContactPreference(
+            person_cpr=AVIAJA,
+            channels=channels,
+            phone_e164="+299551234",
+            email="aviaja@example.gl",
+            language="da",
+        )
+    )
+    await db.commit()
+
+
+async def test_a_message_gives_one_neutral_notification_per_burst(db, settings) -> None:
+    await _citizen_prefers(db, ["sms", "email"])
+    worker_ = await create_caseworker(db)
+    for text in ("Din husleje er 7300 kr, Aviaja Lyberth", "Og en ting mere"):
+        await service.caseworker_writes(
+            db, caseworker_id=worker_.id, cpr=AVIAJA, application_reference=None, text=text, settings=settings
+        )
+    (queued,) = (await db.execute(select(OutboxMessage))).scalars().all()
+    assert (queued.channel, queued.recipient, queued.kind) == ("sms", "+299551234", "message_notification")
+    assert settings.public_base_url in queued.text
+    assert not [word for word in PERSONAL if word in queued.text]
+    (notification,) = (await db.execute(select(Notification))).scalars().all()
+    assert notification.language == "da"
+
+
+async def test_a_permanently_failed_sms_falls_back_to_e_mail_and_the_history_shows_it(
+    db, sessions, settings, smtp
+) -> None:
+    await _citizen_prefers(db, ["sms", "email"])
+    worker_ = await create_caseworker(db)
+    await service.caseworker_writes(
+        db, caseworker_id=worker_.id, cpr=AVIAJA, application_reference=None, text="Hej", settings=settings
+    )
+    notifications._settings = settings
+    clients = {
+        "sms": ScriptedClient("sms", [PermanentFailure("twilio 30006: landline or unreachable carrier")]),
+        "email": SmtpClient(replace(settings, smtp_host="127.0.0.1", smtp_port=smtp.port)),
+    }
+    for _ in range(3):
+        await worker.run_once(sessions, clients)
+    (email,) = smtp.to("aviaja@example.gl")
+    body = email.get_body(("plain",)).get_content()
+    assert settings.public_base_url in body and not [word for word in PERSONAL if word in body]
+    assert [part.get_content_type() for part in email.walk()][1:] == ["text/plain", "text/html"]
+    first = (await db.execute(select(Notification).where(Notification.fallback_of.is_(None)))).scalars().one()
+    await db.refresh(first)
+    history = await notifications.notification_history(db, first)
+    assert [(h["channel"], h["status"]) for h in history] == [("sms", "fallen_back"), ("email", "sent")]
+
+
+async def test_the_digest_mails_designated_caseworkers_the_count_only(db, sessions, settings, smtp) -> None:
+    await seed_registers(db)
+    await create_caseworker(db, username="ane", email="ane@kommune.gl", designated_for_digest=True)
+    await create_caseworker(db, username="bo", email="bo@kommune.gl")
+    await db.commit()
+    assert await send_digest(db, settings, slot="test-empty") == 0  # nothing waits: no mail
+    conversation = await create_conversation(db, cpr=AVIAJA)
+    draft = await create_draft(db, conversation, settings)
+    await submit_draft(db, conversation, draft.draft.id, settings)
+    assert await send_digest(db, settings, slot="test-one") == 1
+    assert await send_digest(db, settings, slot="test-one") == 0  # the same slot runs once
+    clients = {"email": SmtpClient(replace(settings, smtp_host="127.0.0.1", smtp_port=smtp.port))}
+    await worker.run_once(sessions, clients)
+    (mail,) = smtp.to("ane@kommune.gl")
+    assert smtp.to("bo@kommune.gl") == []
+    body = mail.get_body(("plain",)).get_content()
+    assert "1" in body and f"{settings.public_base_url}/inbox" in body
+    assert not [word for word in PERSONAL if word in body]
