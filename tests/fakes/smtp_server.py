@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 from email import message_from_bytes
-from email.policy import default
 from email.message import EmailMessage as Message
+from email.policy import default
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -32,7 +32,9 @@ class SmtpRecorder:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         with self._lock:
-            self.received.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=default)))
+            self.received.append(
+                (list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=default))
+            )
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[Message]:
