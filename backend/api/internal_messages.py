@@ -30,10 +30,11 @@ CITIZEN_MESSAGES_PER_WINDOW = 10
 CITIZEN_WINDOW = timedelta(minutes=10)
 
 
-def _login_required(conversation: Conversation, request: Request) -> JSONResponse:
-    return json(
-        {"status": "login_required", "login_url": login_url_for(conversation, request.app.ctx.settings)}
-    )
+async def _login_required(conversation: Conversation, request: Request) -> JSONResponse:
+    """On SMS/Telegram the login URL is a new one-time link, stored in this transaction."""
+    login_url = await login_url_for(request.ctx.db, conversation, request.app.ctx.settings)
+    await request.ctx.db.commit()
+    return json({"status": "login_required", "login_url": login_url})
 
 
 @bp.get("/conversations/<cid:str>/messages")
@@ -45,7 +46,7 @@ async def read_messages(request: Request, cid: str) -> JSONResponse:
     if cpr is None:
         conversation.pending_intent = "messages"
         await db.commit()
-        return _login_required(conversation, request)
+        return await _login_required(conversation, request)
     messages = await messaging.citizen_reads(db, cpr)
     return json(
         {
@@ -66,7 +67,7 @@ async def reply(request: Request, cid: str) -> JSONResponse:
     conversation = await _conversation(db, cid)
     cpr = await current_person_cpr(db, conversation)
     if cpr is None:
-        return _login_required(conversation, request)
+        return await _login_required(conversation, request)
     await _check_rate(db, cpr)
     message = await messaging.citizen_writes(db, cpr, text)  # type: ignore[arg-type]
     return json({"status": "ok", "id": message.id, "thread_id": message.thread_id}, status=201)
@@ -95,7 +96,7 @@ async def change_contact(request: Request, cid: str) -> JSONResponse:
     if cpr is None:
         conversation.pending_intent = "change_contact_info"
         await db.commit()
-        return _login_required(conversation, request)
+        return await _login_required(conversation, request)
     for name in ("phone", "email"):
         if name in body and not isinstance(body[name], str):
             raise InvalidInput(f"{name} must be a string")

@@ -110,7 +110,7 @@ def test_a_citizen_applies_with_the_keyboard_only(stack: Stack, browser: WebDriv
     tab_to(browser, lambda e: e.tag_name == "button" and "Paninnguaq Heilmann" in e.text).send_keys(
         Keys.ENTER
     )
-    WebDriverWait(browser, 60).until(lambda d: d.current_url.rstrip("/").split("?")[0] == stack.backend_url)
+    WebDriverWait(browser, 60).until(lambda d: d.current_url.split("?")[0].rstrip("/") == stack.backend_url)
     draft = WebDriverWait(browser, 60).until(
         lambda d: [m for m in bot_messages(d) if "Paninnguaq Heilmann" in m.text] and bot_messages(d)
     )

@@ -15,7 +15,7 @@ from actions.parsing import extract_phone, language_code
 
 ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES = ("kl", "da", "sv")
-MINIMUM = {"kl": 20, "da": 25, "sv": 25}
+MINIMUM = {"kl": 25, "da": 35, "sv": 35}
 DOMAIN_INTENTS = set(yaml.safe_load((ROOT / "domain.yml").read_text())["intents"])
 
 

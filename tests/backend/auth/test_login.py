@@ -28,7 +28,7 @@ async def test_login_keeps_the_conversation_and_rotates_the_token(app, db: Async
     anonymous_token = browser.token
 
     response = await browser.login(AVIAJA)
-    assert (response.status, response.json) == (200, {"ok": True})
+    assert (response.status, response.json) == (200, {"ok": True, "next": "/?chat=open"})
     assert browser.token and browser.token != anonymous_token
     assert (await browser.history()).json["conversation_id"] == cid
 
