@@ -10,7 +10,6 @@ may run it: a compare-and-set from `queued` to `processing` decides who handles 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -20,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from backend.background import start_loop, stop_loop
 from backend.channels import gateway, sms_text
 from backend.channels.types import BotMessage, Button
 from backend.conversations import service as conversations
@@ -35,34 +35,11 @@ MAX_ATTEMPTS = 3
 STALE_AFTER = timedelta(minutes=5)
 
 
-async def accept(
-    db: AsyncSession, *, provider: str, external_id: str, channel: str, sender: str, text: str
-) -> InboundMessage | None:
-    """Store one inbound message for its address's conversation (committed). None for a replay."""
-    conversation = await conversations.get_or_create_for_address(db, channel=channel, address=sender)
-    message = InboundMessage(
-        provider=provider,
-        external_id=external_id,
-        channel=channel,
-        sender=sender,
-        conversation_id=conversation.id,
-        text=text,
-    )
-    try:
-        async with db.begin_nested():
-            db.add(message)
-    except IntegrityError:
-        await db.rollback()
-        return None
-    await db.commit()
-    return message
-
-
-async def record_handled(
-    db: AsyncSession, *, provider: str, external_id: str, channel: str, sender: str, text: str
+async def _store(
+    db: AsyncSession, *, provider: str, external_id: str, channel: str, sender: str, text: str, done: bool
 ) -> tuple[InboundMessage, Conversation] | None:
-    """Store a message the webhook answers itself (STOP, START, HELP) as done. None for a replay.
-    Not committed: the caller adds its answer to the outbox in the same transaction."""
+    """Insert the message for its address's conversation (flushed); None when the provider's id was
+    seen before (the unique constraint decides, so concurrent retries are safe too)."""
     conversation = await conversations.get_or_create_for_address(db, channel=channel, address=sender)
     message = InboundMessage(
         provider=provider,
@@ -71,8 +48,8 @@ async def record_handled(
         sender=sender,
         conversation_id=conversation.id,
         text=text,
-        status="done",
-        processed_at=datetime.now(UTC),
+        status="done" if done else "queued",
+        processed_at=datetime.now(UTC) if done else None,
     )
     try:
         async with db.begin_nested():
@@ -81,6 +58,29 @@ async def record_handled(
         await db.rollback()
         return None
     return message, conversation
+
+
+async def accept(
+    db: AsyncSession, *, provider: str, external_id: str, channel: str, sender: str, text: str
+) -> InboundMessage | None:
+    """Queue one inbound message for the worker (committed). None for a replay."""
+    stored = await _store(
+        db, provider=provider, external_id=external_id, channel=channel, sender=sender, text=text, done=False
+    )
+    if stored is None:
+        return None
+    await db.commit()
+    return stored[0]
+
+
+async def record_handled(
+    db: AsyncSession, *, provider: str, external_id: str, channel: str, sender: str, text: str
+) -> tuple[InboundMessage, Conversation] | None:
+    """Store a message the webhook answers itself (STOP, START, HELP) as done. None for a replay.
+    Not committed: the caller adds its answer to the outbox in the same transaction."""
+    return await _store(
+        db, provider=provider, external_id=external_id, channel=channel, sender=sender, text=text, done=True
+    )
 
 
 async def send_replies(db: AsyncSession, conversation: Conversation, replies: list[BotMessage]) -> None:
@@ -229,14 +229,8 @@ async def _loop(app: Sanic) -> None:
 
 
 async def start(app: Sanic) -> None:
-    app.ctx.inbound_task = None
-    if app.ctx.settings.background_workers:
-        app.ctx.inbound_task = asyncio.get_running_loop().create_task(_loop(app), name="inbound-worker")
+    app.ctx.inbound_task = start_loop(app, _loop, "inbound-worker")
 
 
 async def stop(app: Sanic) -> None:
-    task = getattr(app.ctx, "inbound_task", None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+    await stop_loop(getattr(app.ctx, "inbound_task", None))

@@ -26,6 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
+from backend.background import start_loop, stop_loop
 from backend.clients.base import (
     Outgoing,
     OutgoingButton,
@@ -288,17 +289,11 @@ async def _loop(app: Sanic) -> None:
 
 async def start(app: Sanic) -> None:
     app.ctx.outbox_clients = build_clients(app.ctx.settings)
-    app.ctx.outbox_task = None
-    if app.ctx.settings.background_workers:
-        app.ctx.outbox_task = asyncio.get_running_loop().create_task(_loop(app), name="outbox-worker")
+    app.ctx.outbox_task = start_loop(app, _loop, "outbox-worker")
 
 
 async def stop(app: Sanic) -> None:
-    task = getattr(app.ctx, "outbox_task", None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+    await stop_loop(getattr(app.ctx, "outbox_task", None))
     for client in getattr(app.ctx, "outbox_clients", {}).values():
         with contextlib.suppress(Exception):
             await client.close()
