@@ -9,7 +9,7 @@ parsed and scored: intent accuracy, intent macro-F1 and entity F1.
     .venv-rasa/bin/python scripts/nlu_eval.py --cached    # reuse the result for unchanged inputs
     .venv-rasa/bin/python scripts/nlu_eval.py --write-docs
 
-Exits 1 when a language's intent macro-F1 is below --min-f1 (default 0.80).
+Exits 1 when a language's intent macro-F1 is below --min-f1 (default 0.75: a guard against regressions, below the measured figures in docs/nlu-evaluation.md).
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ def main() -> int:
     )
     parser.add_argument("--cached", action="store_true", help="reuse the result for unchanged inputs")
     parser.add_argument("--write-docs", action="store_true", help="write docs/nlu-evaluation.md")
-    parser.add_argument("--min-f1", type=float, default=0.80)
+    parser.add_argument("--min-f1", type=float, default=0.75)
     args = parser.parse_args()
 
     key = inputs_hash()
@@ -149,7 +149,7 @@ def main() -> int:
         docs.write_text(
             "# NLU evaluation per language\n\n"
             "Produced by `.venv-rasa/bin/python scripts/nlu_eval.py --write-docs` (also run, cached by input hash,\n"
-            "by `make test`, which fails when a language's intent macro-F1 drops below 0.80).\n\n"
+            "by `make test`, which fails when a language's intent macro-F1 drops below 0.75).\n\n"
             + report
             + "\n"
         )
