@@ -77,10 +77,10 @@ test: venvs catalogs browser-deps
 	$(BACKEND_VENV)/bin/ruff check backend actions bot tests scripts
 	$(BACKEND_VENV)/bin/ruff format --check backend actions bot tests scripts
 	$(BACKEND_VENV)/bin/pytest -q -p no:cacheprovider tests/backend tests/locales
-	$(RASA) data validate --domain domain.yml --data data --config config.yml --fail-on-warnings
+	PYTHONPATH=$(CURDIR) $(RASA) data validate --domain domain.yml --data data --config config.yml --fail-on-warnings
 	$(RASA_VENV)/bin/pytest -q -p no:cacheprovider tests/actions tests/bot tests/nlu
 	@model=$$($(RPY) scripts/model.py train) && \
-		$(RASA) test core --model "$$model" --stories tests/stories --out var/test-results/core --fail-on-prediction-errors
+		PYTHONPATH=$(CURDIR) $(RASA) test core --model "$$model" --stories tests/stories --out var/test-results/core --fail-on-prediction-errors
 	$(RPY) scripts/nlu_eval.py --cached
 	$(BACKEND_VENV)/bin/pytest -q -p no:cacheprovider tests/e2e tests/browser
 

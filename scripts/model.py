@@ -10,6 +10,7 @@ the Rasa version), so `make run` and `make test` train once and reuse it afterwa
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -60,6 +61,7 @@ def train() -> Path:
             target.name.removesuffix(".tar.gz"),
         ],
         cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},  # config.yml names a component in bot/
         check=True,
     )
     for old in MODELS.glob("inissiaq-*.tar.gz"):

@@ -28,6 +28,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # config.yml names a component in bot/
 NLU = ROOT / "data" / "nlu"
 LANGUAGES = ("kl", "da", "sv")
 CACHE = ROOT / "var" / "nlu-eval"
