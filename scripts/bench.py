@@ -195,6 +195,7 @@ async def run(args: argparse.Namespace) -> str:
     var_dir.mkdir(parents=True, exist_ok=True)
     db = var_dir / f"bench-{uuid.uuid4().hex[:6]}.db"
     postgres = postgres_database()
+    tracker = postgres_database() if postgres else None  # Rasa's tracker store: its own database
     fake = FakeTwilio(TWILIO_SID, TWILIO_TOKEN)
     fake.start_in_thread()
     stack = Stack(
@@ -205,7 +206,9 @@ async def run(args: argparse.Namespace) -> str:
         rasa_port=free_port(),
         actions_port=free_port(),
         extra_env={
-            "RASA_TRACKER_DB": str(var_dir / f"tracker-{db.stem}.db"),
+            "RASA_TRACKER_DB": tracker.rsplit("/", 1)[1]
+            if tracker
+            else str(var_dir / f"tracker-{db.stem}.db"),
             "TWILIO_ACCOUNT_SID": TWILIO_SID,
             "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
             "TWILIO_FROM_NUMBER": TWILIO_FROM,
@@ -226,8 +229,9 @@ async def run(args: argparse.Namespace) -> str:
         fake.stop_in_thread()
         for path in var_dir.glob(f"*{db.stem}*"):
             path.unlink(missing_ok=True)
-        if postgres:
-            drop_postgres_database(postgres)
+        for url in (postgres, tracker):
+            if url:
+                drop_postgres_database(url)
     p95_rasa = percentile(rasa[0], 95)
     p95_gateway = percentile(gateway[0], 95)
     lines = [
