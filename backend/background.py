@@ -5,9 +5,40 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from sanic import Sanic
+
+log = logging.getLogger("inissiaq.background")
+
+
+async def repeat(
+    name: str,
+    round_: Callable[[], Awaitable[int]],
+    *,
+    sweep: Callable[[], Awaitable[object]],
+    sweep_every: float,
+    idle: float,
+) -> None:
+    """Run `round_()` forever, sleeping `idle` seconds after a round that handled nothing, and
+    `sweep()` (recovery of rows left by a crashed instance) every `sweep_every` seconds. A failing
+    round is logged and tried again; cancellation stops the loop."""
+    last_sweep = 0.0
+    while True:
+        try:
+            handled = await round_()
+            if time.monotonic() - last_sweep > sweep_every:
+                await sweep()
+                last_sweep = time.monotonic()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s: round failed; trying again", name)
+            handled = 0
+        if not handled:
+            await asyncio.sleep(idle)
 
 
 def start_loop(app: Sanic, loop: Callable[[Sanic], Awaitable[None]], name: str) -> asyncio.Task[None] | None:

@@ -30,12 +30,12 @@ from backend.web.ui_texts import EID_NOT_CONFIGURED_TEXT, EID_NOT_CONFIGURED_TIT
 
 bp = Blueprint("citizen_auth", url_prefix="/auth")
 
-LoginHook = Callable[[AsyncSession, WebSession, str], Awaitable[None]]
+LoginHook = Callable[[AsyncSession, WebSession, str, Settings], Awaitable[None]]
 _login_hooks: list[LoginHook] = []
 
 
 def register_login_hook(hook: LoginHook) -> None:
-    """Run `hook(db, session, cpr)` after every successful citizen login (idempotent registration)."""
+    """Run `hook(db, session, cpr, settings)` after every successful citizen login (idempotent registration)."""
     if hook not in _login_hooks:
         _login_hooks.append(hook)
 
@@ -70,7 +70,7 @@ async def on_login(db: AsyncSession, session: WebSession, cpr: str, *, settings:
         db, actor="citizen", action="citizen_login", person_cpr=cpr, details={"conversation": conversation.id}
     )
     for hook in _login_hooks:
-        await hook(db, rotated, cpr)
+        await hook(db, rotated, cpr, settings)
     return Login(rotated, token, conversation)
 
 

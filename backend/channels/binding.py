@@ -140,7 +140,7 @@ def queue_resume(db: AsyncSession, conversation: Conversation, job_id: str) -> N
     )
 
 
-async def _on_login(db: AsyncSession, session: WebSession, cpr: str) -> None:
+async def _on_login(db: AsyncSession, session: WebSession, cpr: str, settings: Settings) -> None:
     """Login hook: the browser came through a one-time link, so bind that link's conversation."""
     if not session.pending_link:
         return
@@ -152,7 +152,7 @@ async def _on_login(db: AsyncSession, session: WebSession, cpr: str) -> None:
     conversation = await db.get(Conversation, link.conversation_id)
     if conversation is None or conversation.channel not in ("sms", "telegram"):
         return
-    await bind_channel(db, conversation, cpr, Settings.from_env(), actor="citizen", how="one_time_link")
+    await bind_channel(db, conversation, cpr, settings, actor="citizen", how="one_time_link")
     queue_resume(db, conversation, link.token_hash[:32])
 
 

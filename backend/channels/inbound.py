@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from backend.background import start_loop, stop_loop
+from backend.background import repeat, start_loop, stop_loop
 from backend.channels import gateway, sms_text
 from backend.channels.types import BotMessage, Button
 from backend.conversations import service as conversations
@@ -211,21 +211,11 @@ async def run_once(app: Sanic) -> int:
 
 
 async def _loop(app: Sanic) -> None:
-    rounds = 0
-    while True:
-        try:
-            handled = await run_once(app)
-            rounds += 1
-            if rounds % 600 == 0:
-                async with app.ctx.sessions() as db:
-                    await requeue_stale(db, datetime.now(UTC))
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("inbound worker: round failed; trying again")
-            handled = 0
-        if not handled:
-            await asyncio.sleep(IDLE_SECONDS)
+    async def sweep() -> None:
+        async with app.ctx.sessions() as db:
+            await requeue_stale(db, datetime.now(UTC))
+
+    await repeat("inbound worker", lambda: run_once(app), sweep=sweep, sweep_every=60, idle=IDLE_SECONDS)
 
 
 async def start(app: Sanic) -> None:

@@ -26,7 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
-from backend.background import start_loop, stop_loop
+from backend.background import repeat, start_loop, stop_loop
 from backend.clients.base import (
     Outgoing,
     OutgoingButton,
@@ -270,21 +270,18 @@ async def _loop(app: Sanic) -> None:
     clients = app.ctx.outbox_clients
     limiter = RateLimiter(GLOBAL_RATE)
     retry_base = app.ctx.settings.outbox_retry_base_seconds
-    last_sweep = 0.0
-    while True:
-        try:
-            handled = await run_once(sessions, clients, limiter=limiter, retry_base=retry_base)
-            if time.monotonic() - last_sweep > 60:
-                async with sessions() as db:
-                    await mark_stuck(db, datetime.now(UTC))
-                last_sweep = time.monotonic()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("outbox worker: round failed; trying again")
-            handled = 0
-        if not handled:
-            await asyncio.sleep(IDLE_SECONDS)
+
+    async def sweep() -> None:
+        async with sessions() as db:
+            await mark_stuck(db, datetime.now(UTC))
+
+    await repeat(
+        "outbox worker",
+        lambda: run_once(sessions, clients, limiter=limiter, retry_base=retry_base),
+        sweep=sweep,
+        sweep_every=60,
+        idle=IDLE_SECONDS,
+    )
 
 
 async def start(app: Sanic) -> None:

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.app import create_app
 from backend.auth import login as login_module
+from backend.config import Settings
 from backend.models.audit import AuditEntry
 from backend.models.conversations import Conversation, WebSession
 from backend.nlg import translate
@@ -135,7 +136,7 @@ async def test_login_hooks_run_with_the_rotated_session(app, db: AsyncSession) -
     await seed_registers(db)
     seen: list[tuple[str, str]] = []
 
-    async def hook(db: AsyncSession, session: WebSession, cpr: str) -> None:
+    async def hook(db: AsyncSession, session: WebSession, cpr: str, settings: Settings) -> None:
         seen.append((session.token_hash, cpr))
 
     login_module.register_login_hook(hook)
