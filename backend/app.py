@@ -31,11 +31,15 @@ BLUEPRINTS: list[str] = [
     "backend.web.pages",
 ]
 
+WORKER_BLUEPRINTS: list[str] = ["backend.api.health"]
+
 # Modules exposing `async def start(app)` / `async def stop(app)` for background work (outbox, scheduler).
 BACKGROUND: list[str] = ["backend.outbox.worker", "backend.channels.inbound", "backend.scheduler"]
 
 
-def create_app(settings: Settings | None = None, *, name: str = "inissiaq") -> Sanic:
+def create_app(settings: Settings | None = None, *, name: str = "inissiaq", worker: bool = False) -> Sanic:
+    """The web application, or with `worker=True` the background process (`backend.worker`): only
+    `/healthz` and the background hooks, without the demo-data hooks the web instance runs."""
     settings = settings or Settings.from_env()
     configure_logging()
     app = Sanic(name)
@@ -45,19 +49,20 @@ def create_app(settings: Settings | None = None, *, name: str = "inissiaq") -> S
     app.ctx.logger = logging.getLogger("inissiaq")
     register_error_handlers(app)
 
-    for module_name in BLUEPRINTS:
+    for module_name in WORKER_BLUEPRINTS if worker else BLUEPRINTS:
         app.blueprint(importlib.import_module(module_name).bp)
+    hooks_of = [m for m in STARTUP if not (worker and m in DEMO_DATA)] + BACKGROUND
 
     @app.before_server_start
     async def _open(app: Sanic) -> None:
         app.ctx.engine = create_engine(settings.async_database_url)
         app.ctx.sessions = create_session_factory(app.ctx.engine)
-        for hook in _hooks("start"):
+        for hook in _hooks(hooks_of, "start"):
             await hook(app)
 
     @app.after_server_stop
     async def _close(app: Sanic) -> None:
-        for hook in reversed(_hooks("stop")):
+        for hook in reversed(_hooks(hooks_of, "stop")):
             await hook(app)
         await app.ctx.engine.dispose()
 
@@ -76,9 +81,9 @@ def create_app(settings: Settings | None = None, *, name: str = "inissiaq") -> S
     return app
 
 
-def _hooks(kind: str) -> list:
+def _hooks(modules: list[str], kind: str) -> list:
     hooks = []
-    for module_name in STARTUP + BACKGROUND:
+    for module_name in modules:
         hook = getattr(importlib.import_module(module_name), kind, None)
         if hook is not None:
             hooks.append(hook)
@@ -93,3 +98,6 @@ STARTUP: list[str] = [
     "backend.messaging.notifications",
     "backend.channels.rasa_client",
 ]
+
+# Start-up hooks that load demo data: the web instances run them, the worker process does not.
+DEMO_DATA: list[str] = ["backend.registers.startup", "backend.inbox.demo"]

@@ -66,6 +66,7 @@ class Stack:
     backend_port: int = 8000
     rasa_port: int = 5005
     actions_port: int = 5055
+    worker_port: int = 0  # 0: a free loopback port
     mode: str = "development"
     internal_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -107,10 +108,22 @@ class Stack:
         env.update(self.extra_env)
         return env
 
+    def process_env(self, name: str) -> dict[str, str]:
+        """The web instance answers requests only; the worker process runs the outbox, the inbound
+        queue (the SMS and Telegram bot turns) and the scheduler."""
+        env = self.env()
+        if name == "backend":
+            env["BACKGROUND_WORKERS"] = "0"
+        elif name == "worker":
+            env["BACKGROUND_WORKERS"] = "1"
+            env["WORKER_PORT"] = str(self.worker_port)
+        return env
+
     def commands(self) -> dict[str, list[str]]:
         return {
             "actions": [str(RASA_PY), "-m", "rasa_sdk", "--actions", "actions", "-p", str(self.actions_port)],
             "backend": [str(BACKEND_PY), "-m", "backend.serve"],
+            "worker": [str(BACKEND_PY), "-m", "backend.worker"],
             "rasa": [
                 str(RASA),
                 "run",
@@ -131,13 +144,14 @@ class Stack:
 
     def start(self, *, logs_to_files: bool = True) -> None:
         self.var_dir.mkdir(parents=True, exist_ok=True)
-        env = self.env()
+        if not self.worker_port:
+            self.worker_port = free_port()
         for name, command in self.commands().items():
             out = open(self.var_dir / f"{name}.log", "ab") if logs_to_files else None
             self.processes[name] = subprocess.Popen(
                 command,
                 cwd=ROOT,
-                env=env,
+                env=self.process_env(name),
                 stdout=out,
                 stderr=subprocess.STDOUT if out else None,
                 start_new_session=True,
@@ -146,6 +160,7 @@ class Stack:
     def health_urls(self) -> dict[str, str]:
         return {
             "backend": f"{self.backend_url}/healthz",
+            "worker": f"http://127.0.0.1:{self.worker_port}/healthz",
             "actions": f"{self.actions_url}/health",
             "rasa": f"{self.rasa_url}/webhooks/gateway/health",
         }
@@ -194,7 +209,7 @@ class Stack:
         self.processes[name] = subprocess.Popen(
             self.commands()[name],
             cwd=ROOT,
-            env=self.env(),
+            env=self.process_env(name),
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -226,7 +241,7 @@ def main() -> None:
     )
     stack.start(logs_to_files=True)
     try:
-        print(f"starting... (logs in {var_dir}/backend.log, rasa.log, actions.log)", flush=True)
+        print(f"starting... (logs in {var_dir}/backend.log, worker.log, rasa.log, actions.log)", flush=True)
         stack.wait_ready()
         print(
             f"\ninissiaq is running ({stack.mode} mode, database {database_url.split('://')[0]})\n"

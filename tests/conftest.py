@@ -122,7 +122,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, providers: Providers) -> Ite
         rasa_port=free_port(),
         actions_port=free_port(),
         mode="development",
-        extra_env={"RASA_TRACKER_DB": rasa_tracker, "BACKGROUND_WORKERS": "1", **providers.env()},
+        extra_env={"RASA_TRACKER_DB": rasa_tracker, **providers.env()},
     )
     stack.start()
     try:

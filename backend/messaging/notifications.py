@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import logging
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -22,14 +23,11 @@ log = logging.getLogger("inissiaq.messaging")
 
 CHANNELS = ("sms", "email", "telegram")
 DEFAULT_CHANNELS = ["sms", "email", "telegram"]
-_settings: Settings | None = None  # set by start(); the outbox listener has no request to ask
 
 
 async def start(app: Any) -> None:
-    """Startup hook: follow the outbox's final states for fallbacks."""
-    global _settings
-    _settings = app.ctx.settings
-    register_final_state_listener(on_final_state)
+    """Startup hook: follow the outbox's final states for fallbacks, with this app's settings."""
+    register_final_state_listener("notifications", partial(on_final_state, settings=app.ctx.settings))
 
 
 async def preference_for(db: AsyncSession, cpr: str) -> ContactPreference | None:
@@ -166,7 +164,7 @@ async def _send_from(
     return None
 
 
-async def on_final_state(db: AsyncSession, outbox_message: Any) -> None:
+async def on_final_state(db: AsyncSession, outbox_message: Any, *, settings: Settings) -> None:
     """Outbox listener: record how a notification went; after a permanent failure, try the next channel.
     Runs in the outbox's transaction (no commit here)."""
     result = await db.execute(select(Notification).where(Notification.outbox_message_id == outbox_message.id))
@@ -180,7 +178,7 @@ async def on_final_state(db: AsyncSession, outbox_message: Any) -> None:
         fallback = await _send_from(
             db,
             notification.person_cpr,
-            _settings or Settings.from_env(),
+            settings,
             after=notification.channel,
             fallback_of=notification.id,
             now=now,

@@ -20,22 +20,27 @@ FINAL_STATES = frozenset({"delivered", "undelivered", "failed", "opted_out", "un
 OPT_OUT_EXEMPT_KINDS = frozenset({"opt_out_confirmation"})
 
 FinalStateListener = Callable[[AsyncSession, OutboxMessage], Awaitable[None]]
-_listeners: list[FinalStateListener] = []
+# The process's listeners by name: code to call, registered by start-up hooks (not request state).
+_listeners: dict[str, FinalStateListener] = {}
 
 
-def register_final_state_listener(listener: FinalStateListener) -> None:
+def register_final_state_listener(name: str, listener: FinalStateListener) -> None:
     """Call `listener(db, message)` in the outbox's transaction whenever a message's state changes after
-    a provider answered (sent, delivered, undelivered, failed, opted_out). Idempotent."""
-    if listener not in _listeners:
-        _listeners.append(listener)
+    a provider answered (sent, delivered, undelivered, failed, opted_out). Registering a name again
+    replaces its listener (an app restarted in the same process brings its own settings)."""
+    _listeners[name] = listener
+
+
+def unregister_final_state_listener(name: str) -> None:
+    _listeners.pop(name, None)
 
 
 async def notify_listeners(db: AsyncSession, message: OutboxMessage) -> None:
-    for listener in _listeners:
+    for name, listener in list(_listeners.items()):
         try:
             await listener(db, message)
         except Exception:  # a listener's bug must not lose the delivery state
-            log.exception("outbox listener %s failed for message %s", listener.__name__, message.id)
+            log.exception("outbox listener %s failed for message %s", name, message.id)
 
 
 async def is_opted_out(db: AsyncSession, channel: str, address: str) -> bool:

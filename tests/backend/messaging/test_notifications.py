@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from functools import partial
 
 import pytest
 from sqlalchemy import select
 
 from backend.clients.base import PermanentFailure
 from backend.clients.smtp import SmtpClient
+from backend.config import Settings
 from backend.messaging import notifications, service
 from backend.models.messaging import ContactPreference, Notification
 from backend.models.outbox import OutboxMessage
 from backend.outbox import worker
-from backend.outbox.service import register_final_state_listener
+from backend.outbox.service import register_final_state_listener, unregister_final_state_listener
 from backend.scheduler import send_digest
 from tests.backend.applications.factories import (
     AVIAJA,
@@ -40,8 +42,10 @@ def smtp() -> Iterator[SmtpRecorder]:
 
 
 @pytest.fixture(autouse=True)
-def _listener() -> None:
-    register_final_state_listener(notifications.on_final_state)
+def _listener(settings: Settings) -> Iterator[None]:
+    register_final_state_listener("notifications", partial(notifications.on_final_state, settings=settings))
+    yield
+    unregister_final_state_listener("notifications")
 
 
 async def _citizen_prefers(db, channels: list[str]) -> None:  # type: ignore[no-untyped-def]
@@ -81,7 +85,6 @@ async def test_a_permanently_failed_sms_falls_back_to_e_mail_and_the_history_sho
     await service.caseworker_writes(
         db, caseworker_id=worker_.id, cpr=AVIAJA, application_reference=None, text="Hej", settings=settings
     )
-    notifications._settings = settings
     clients = {
         "sms": ScriptedClient("sms", [PermanentFailure("twilio 30006: landline or unreachable carrier")]),
         "email": SmtpClient(replace(settings, smtp_host="127.0.0.1", smtp_port=smtp.port)),

@@ -212,7 +212,7 @@ async def test_listeners_hear_the_final_states(sessions) -> None:
     async def listener(db: AsyncSession, message: OutboxMessage) -> None:
         heard.append((message.id, message.status))
 
-    service.register_final_state_listener(listener)
+    service.register_final_state_listener("test", listener)
     try:
         sms = ScriptedClient("sms", [PermanentFailure("21610")])
         ids = await queue(sessions, "sms", "+299551234", "a", "b")
@@ -223,7 +223,7 @@ async def test_listeners_hear_the_final_states(sessions) -> None:
             )
             await db.commit()
     finally:
-        service._listeners.remove(listener)
+        service.unregister_final_state_listener("test")
     assert heard == [(ids[0], "failed"), (ids[1], "sent"), (ids[1], "undelivered")]
 
 
