@@ -84,8 +84,7 @@ async def handle_citizen_message(
     if not replies:
         logger.warning("Rasa answered nothing in conversation %s", conversation_id)
         replies = [BotMessage(translate(turn.language, texts.TRY_AGAIN))]
-    await _store_bot_messages(app, conversation_id, replies)
-    return replies
+    return await _store_bot_messages(app, conversation_id, replies)
 
 
 async def resume_pending_intent(app: Sanic, conversation_id: str) -> list[BotMessage]:
@@ -112,8 +111,7 @@ async def resume_pending_intent(app: Sanic, conversation_id: str) -> list[BotMes
             await db.commit()
         replies = [BotMessage(translate(language, texts.ASSISTANT_UNAVAILABLE))]
     replies = replies or [BotMessage(translate(language, texts.TRY_AGAIN))]
-    await _store_bot_messages(app, conversation_id, replies)
-    return replies
+    return await _store_bot_messages(app, conversation_id, replies)
 
 
 async def _begin_turn(app: Sanic, conversation_id: str, text: str, language_hint: str | None) -> _Turn:
@@ -162,10 +160,24 @@ def _intent_of(payload: str) -> str:
     return next(intent for intent, sent in INTENT_PAYLOADS.items() if sent == payload)
 
 
-async def _store_bot_messages(app: Sanic, conversation_id: str, messages: list[BotMessage]) -> None:
+async def _store_bot_messages(
+    app: Sanic, conversation_id: str, messages: list[BotMessage]
+) -> list[BotMessage]:
+    """Store the bot's answer, unless a caseworker took the conversation while Rasa was thinking: then
+    the answer is dropped and the citizen hears that a person has it (the bot never speaks over a
+    person). The conversation row is locked, so a take waits for this commit or happened before it.
+    Returns what the citizen gets."""
     async with app.ctx.sessions() as db:
+        conversation = await service.lock_conversation(db, conversation_id)
+        if conversation is not None and conversation.owner in ("human", "closed"):
+            logger.info(
+                "conversation %s was taken during the bot's turn; its answer is dropped", conversation_id
+            )
+            language = languages.effective_language(conversation, app.ctx.settings.default_language)
+            messages = [BotMessage(translate(language, OWNER_NOTICES[conversation.owner]))]
         for message in messages:
             await service.append_message(
                 db, conversation_id, sender="bot", text=message.text, buttons=message.buttons_json()
             )
         await db.commit()
+    return messages

@@ -53,6 +53,17 @@ async def get_conversation(db: AsyncSession, conversation_id: str) -> Conversati
     return await db.get(Conversation, conversation_id)
 
 
+async def lock_conversation(db: AsyncSession, conversation_id: str) -> Conversation | None:
+    """The conversation, its row locked until the transaction ends (PostgreSQL; SQLite serialises
+    writers anyway): an owner change waits for it."""
+    if not isinstance(conversation_id, str) or not 0 < len(conversation_id) <= MAX_ID_CHARS:
+        return None
+    result = await db.execute(
+        select(Conversation).where(Conversation.id == conversation_id).with_for_update()
+    )
+    return result.scalars().first()
+
+
 async def get_or_create_for_address(db: AsyncSession, *, channel: str, address: str) -> Conversation:
     """The newest conversation of a phone number or Telegram chat on that channel, or a new one."""
     result = await db.execute(

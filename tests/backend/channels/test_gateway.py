@@ -7,9 +7,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.channels import rasa_client, texts
 from backend.channels.gateway import clean_text, handle_citizen_message, resume_pending_intent
 from backend.conversations import service
+from backend.inbox import live
 from backend.models.conversations import ChatMessage, Conversation
 from backend.nlg import translate
 from tests.backend.channels.support import FakeRasa, down
+from tests.backend.inbox.factories import create_caseworker
 
 AVIAJA = "0708861234"
 
@@ -127,6 +129,34 @@ async def test_rasa_is_not_asked_while_a_caseworker_owns_the_conversation(
     assert [r.text for r in to_waiting] == [translate("da", texts.WAITING_FOR_CASEWORKER)]
     assert [r.text for r in to_human] == [translate("sv", texts.CASEWORKER_HAS_CONVERSATION)]
     assert (await _transcript(db, human.id))[0] == ("citizen", "Tack för hjälpen")
+
+
+async def test_a_caseworker_taking_over_during_the_bots_turn_silences_the_bots_answer(
+    app, db: AsyncSession, sessions
+) -> None:
+    """The Chatwoot race: Rasa is still thinking when a caseworker takes the conversation. The bot's
+    late answer must not reach the citizen nor the transcript after the caseworker took over."""
+    caseworker = await create_caseworker(db, username="taker")
+    conversation = await _conversation(db, language="da", language_source="explicit")
+
+    async def slow_rasa(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/webhooks/gateway/health":
+            return httpx.Response(200, json={"status": "ok"})
+        async with sessions() as other:  # meanwhile, in the inbox
+            await live.request_handoff(other, conversation.id)
+            await live.take(other, caseworker.id, conversation.id)
+        return httpx.Response(200, json=[{"recipient_id": conversation.id, "text": "bot: late answer"}])
+
+    app.ctx.rasa_transport = httpx.MockTransport(slow_rasa)
+    await _started(app, sessions)
+    try:
+        replies = await handle_citizen_message(app, conversation.id, "Hvornår får jeg svar?")
+    finally:
+        await _stopped(app)
+
+    notice = translate("da", texts.CASEWORKER_HAS_CONVERSATION)
+    assert [r.text for r in replies] == [notice]
+    assert await _transcript(db, conversation.id) == [("citizen", "Hvornår får jeg svar?"), ("bot", notice)]
 
 
 async def test_an_oversize_message_is_refused_politely_and_the_transcript_is_untouched(
