@@ -5,4 +5,14 @@ asking the backend about the conversation id (`tracker.sender_id`), and fail sof
 unreachable they say `utter_backend_unavailable` and leave the conversation's state as it was.
 """
 
-from actions import application, fallback, forms, language, messages, session, status  # noqa: F401
+from actions import (  # noqa: F401
+    application,
+    contact,
+    fallback,
+    forms,
+    handoff,
+    language,
+    messages,
+    session,
+    status,
+)

@@ -97,6 +97,17 @@ class BackendClient:
     async def messages(self, conversation_id: str) -> Reply:
         return await self.request("GET", f"/internal/conversations/{_segment(conversation_id)}/messages")
 
+    async def request_person(self, conversation_id: str) -> Reply:
+        return await self.request("POST", f"/internal/conversations/{_segment(conversation_id)}/handoff")
+
+    async def contact(self, conversation_id: str) -> Reply:
+        return await self.request("GET", f"/internal/conversations/{_segment(conversation_id)}/contact")
+
+    async def change_contact(self, conversation_id: str, change: dict[str, Any]) -> Reply:
+        return await self.request(
+            "POST", f"/internal/conversations/{_segment(conversation_id)}/contact", json=change
+        )
+
     async def logout(self, conversation_id: str) -> Reply:
         return await self.request("POST", f"/internal/conversations/{_segment(conversation_id)}/logout")
 

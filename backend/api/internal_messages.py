@@ -86,6 +86,20 @@ async def handoff(request: Request, cid: str) -> JSONResponse:
     return json({"status": "queued"})
 
 
+@bp.get("/conversations/<cid:str>/contact")
+@internal_only
+async def current_contact(request: Request, cid: str) -> JSONResponse:
+    """Where notifications go now: the citizen's own data only, after eID login."""
+    db = request.ctx.db
+    conversation = await _conversation(db, cid)
+    cpr = await current_person_cpr(db, conversation)
+    if cpr is None:
+        conversation.pending_intent = "change_contact_info"
+        await db.commit()
+        return await _login_required(conversation, request)
+    return json({"status": "ok", "contact": await messaging.current_contact(db, cpr)})
+
+
 @bp.post("/conversations/<cid:str>/contact")
 @internal_only
 async def change_contact(request: Request, cid: str) -> JSONResponse:

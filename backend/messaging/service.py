@@ -16,7 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend import audit
 from backend.config import Settings
 from backend.errors import InvalidInput, NotFound
-from backend.messaging.notifications import CHANNELS, notification_history, notify_new_message
+from backend.messaging.notifications import (
+    CHANNELS,
+    address_for,
+    channels_of,
+    notification_history,
+    notify_new_message,
+)
 from backend.models.applications import Application
 from backend.models.messaging import ContactPreference, Notification, SecureMessage, Thread
 
@@ -278,6 +284,18 @@ async def change_contact(
     await audit.record(db, actor=actor, action="contact_changed", person_cpr=cpr, details={"by": changed_by})
     await db.commit()
     return preference
+
+
+async def current_contact(db: AsyncSession, cpr: str) -> dict[str, Any]:
+    """The phone, e-mail and channels notifications use now (the chosen data, else the phone the
+    latest application gave)."""
+    preference = await db.get(ContactPreference, cpr)
+    return {
+        "phone": await address_for(db, cpr, "sms", preference),
+        "email": await address_for(db, cpr, "email", preference),
+        "channels": channels_of(preference),
+        "changed_by": preference.changed_by if preference else None,
+    }
 
 
 def contact_record(preference: ContactPreference | None) -> dict[str, Any] | None:

@@ -205,12 +205,29 @@ RESPONSES: dict[str, Response] = {
         # NOTE: The citizen stopped what they were doing (nothing was sent).
         N_("All right, I have stopped. Nothing has been sent."),
     ),
-    "utter_change_contact_info": Response(
-        # NOTE: The citizen wants to change phone number or other contact information.
-        N_(
-            "You can give a new phone number when you apply. To change other contact information, "
-            "please contact the municipality."
-        ),
+    "utter_contact_current": Response(
+        # NOTE: Before changing contact data: where the municipality notifies the citizen now. {sms_to} and {email_to} are the current mobile number and e-mail address, or a dash when there is none.
+        N_("We tell you that a message is waiting by SMS to {sms_to} and by e-mail to {email_to}."),
+    ),
+    "utter_ask_contact_detail": Response(
+        # NOTE: Asks for the new mobile number or e-mail address for notifications.
+        N_("Write the new mobile number or e-mail address we should use."),
+    ),
+    "utter_contact_invalid": Response(
+        # NOTE: What the citizen wrote is neither a valid mobile number nor an e-mail address.
+        N_("That is not a mobile number or an e-mail address I can use. Please try again."),
+    ),
+    "utter_contact_changed": Response(
+        # NOTE: Confirms the change of contact data; {contact} is the new number or address.
+        N_("Thank you. From now on we will tell you at {contact} when a message is waiting."),
+    ),
+    "utter_handoff_queued": Response(
+        # NOTE: The citizen asked for a person during opening hours; a caseworker will write in this chat.
+        N_("I have asked a caseworker to take over. Please wait; they will write to you here."),
+    ),
+    "utter_handoff_closed": Response(
+        # NOTE: The citizen asked for a person outside opening hours; the assistant offers to pass on a written message instead.
+        N_("The caseworkers are not at work right now. You can leave a message, and they will answer you."),
     ),
     "utter_logged_out": Response(
         # NOTE: Confirms that the citizen has logged out.

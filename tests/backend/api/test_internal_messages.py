@@ -86,3 +86,39 @@ async def test_the_citizen_changes_contact_data_and_it_shows_as_changed_by_the_c
     )
     assert preference.changed_at <= datetime.now(UTC)
     assert isinstance(conversation, Conversation)
+
+
+async def test_the_current_contact_data_needs_a_login_and_shows_only_the_citizens_own(
+    app, db: AsyncSession
+) -> None:
+    anonymous = await create_conversation(db, cpr=None)
+    _, refused = await app.asgi_client.get(f"/internal/conversations/{anonymous.id}/contact", headers=AUTH)
+    assert refused.json["status"] == "login_required"
+    await db.refresh(anonymous)
+    assert anonymous.pending_intent == "change_contact_info"  # resumed after the login
+
+    aviaja = await create_conversation(db, cpr=AVIAJA)
+    malik = await create_conversation(db, cpr=MALIK)
+    await app.asgi_client.post(
+        f"/internal/conversations/{malik.id}/contact", json={"email": "malik@example.gl"}, headers=AUTH
+    )
+    _, before = await app.asgi_client.get(f"/internal/conversations/{aviaja.id}/contact", headers=AUTH)
+    assert before.json == {
+        "status": "ok",
+        "contact": {
+            "phone": None,
+            "email": None,
+            "channels": ["sms", "email", "telegram"],
+            "changed_by": None,
+        },
+    }
+    await app.asgi_client.post(
+        f"/internal/conversations/{aviaja.id}/contact",
+        json={"email": "aviaja@example.gl", "channels": ["email", "sms", "telegram"]},
+        headers=AUTH,
+    )
+    _, after = await app.asgi_client.get(f"/internal/conversations/{aviaja.id}/contact", headers=AUTH)
+    assert after.json["contact"]["email"] == "aviaja@example.gl"
+    assert after.json["contact"]["changed_by"] == "citizen"
+    _, unauthorised = await app.asgi_client.get(f"/internal/conversations/{aviaja.id}/contact")
+    assert unauthorised.status == 401

@@ -29,5 +29,8 @@ SAMPLE_ARGUMENTS: dict[str, Any] = {
     "sent_datetime": "2026-11-25T09:00:00Z",
     "message_text": "Vi har modtaget din ansøgning.",
     "login_url": "http://127.0.0.1:8000/auth/login?c=abc",
+    "sms_to": "+299 55 12 34",
+    "email_to": "aviaja@example.gl",
+    "contact": "aviaja@example.gl",
     "manual_form_url": "https://www.sullissivik.gl/Forms/Boligsikring",
 }

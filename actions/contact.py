@@ -1,0 +1,128 @@
+"""The citizen changes where notifications go (issue 4, seed 004): a new mobile number or e-mail.
+
+`action_start_contact_change` shows the current data (after eID login) and opens `contact_form`;
+`validate_contact_form` accepts a valid number or an e-mail address; `action_change_contact` saves
+it through the backend, which records the change as made by the citizen.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import phonenumbers
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.backend_client import BackendClient, BackendUnavailable
+from actions.common import backend_unavailable
+from actions.parsing import extract_phone
+
+logger = logging.getLogger(__name__)
+
+# One address, nothing around it; the backend checks again.
+EMAIL = re.compile(r"[^@\s<>\"']{1,64}@[^@\s<>\"']{1,190}\.[A-Za-z]{2,24}")
+NONE_SHOWN = "–"
+
+
+def parse_contact(text: Any) -> dict[str, Any] | None:
+    """{"email": ..., "channels": [...]} or {"phone": ..., "channels": [...]}: the new detail first
+    among the notification channels; None when the text holds neither."""
+    if not isinstance(text, str) or len(text) > 300:
+        return None
+    email = EMAIL.search(text)
+    if email:
+        return {"email": email.group(0), "channels": ["email", "sms", "telegram"]}
+    phone = extract_phone(text)
+    if phone:
+        return {"phone": phone, "channels": ["sms", "email", "telegram"]}
+    return None
+
+
+def display_phone(e164: Any) -> str | None:
+    """+299551234 → "+299 55 12 34" (the citizen's own number, shown back to them)."""
+    if not isinstance(e164, str) or not e164:
+        return None
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+class ActionStartContactChange(Action):
+    def name(self) -> str:
+        return "action_start_contact_change"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        try:
+            reply = await BackendClient.from_env().contact(tracker.sender_id)
+        except BackendUnavailable:
+            backend_unavailable(dispatcher)
+            return []
+        body = reply.body
+        if body.get("status") == "login_required":
+            dispatcher.utter_message(response="utter_login_required", login_url=body.get("login_url"))
+            return []
+        contact = body.get("contact")
+        if body.get("status") != "ok" or not isinstance(contact, dict):
+            logger.warning("unexpected contact answer: HTTP %s", reply.status_code)
+            backend_unavailable(dispatcher)
+            return []
+        dispatcher.utter_message(
+            response="utter_contact_current",
+            sms_to=display_phone(contact.get("phone")) or NONE_SHOWN,
+            email_to=contact.get("email") or NONE_SHOWN,
+        )
+        return [SlotSet("contact_detail", None), FollowupAction("contact_form")]
+
+
+class ValidateContactForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_contact_form"
+
+    def validate_contact_detail(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if parse_contact(value) is None:
+            dispatcher.utter_message(response="utter_contact_invalid")
+            return {"contact_detail": None}
+        return {"contact_detail": value}
+
+
+class ActionChangeContact(Action):
+    def name(self) -> str:
+        return "action_change_contact"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        done = [SlotSet("contact_detail", None)]
+        change = parse_contact(tracker.get_slot("contact_detail"))
+        if change is None:
+            dispatcher.utter_message(response="utter_contact_invalid")
+            return done
+        try:
+            reply = await BackendClient.from_env().change_contact(tracker.sender_id, change)
+        except BackendUnavailable:
+            backend_unavailable(dispatcher)
+            return done
+        body = reply.body
+        if reply.status_code == 200 and body.get("status") == "ok":
+            dispatcher.utter_message(
+                response="utter_contact_changed",
+                contact=change.get("email") or display_phone(change.get("phone")),
+            )
+        elif body.get("status") == "login_required":
+            dispatcher.utter_message(response="utter_login_required", login_url=body.get("login_url"))
+        elif reply.status_code == 400:
+            dispatcher.utter_message(response="utter_contact_invalid")
+        else:
+            logger.warning("contact change refused: HTTP %s, error %r", reply.status_code, body.get("error"))
+            backend_unavailable(dispatcher)
+        return done
