@@ -45,8 +45,12 @@ def _greenland_holidays(year: int) -> holidays.HolidayBase:
     return holidays.country_holidays("GL", years=year, categories=HOLIDAY_CATEGORIES)
 
 
+def is_office_holiday(day: date) -> bool:
+    return day in _greenland_holidays(day.year)
+
+
 def is_working_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in _greenland_holidays(day.year)
+    return day.weekday() < 5 and not is_office_holiday(day)
 
 
 def local_now(now: datetime, settings: Settings) -> datetime:

@@ -61,6 +61,9 @@ def _drop_database(name: str) -> None:
 
 
 TWILIO_SID, TWILIO_TOKEN = "AC" + "e2" * 16, "e2e-twilio-auth-token"
+# The development caseworkers' password and TOTP secret (base32) in the end-to-end stack.
+DEV_PASSWORD, DEV_TOTP_SECRET = "e2e-Caseworker-pa55", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+ALWAYS_OPEN = ";".join(f"{day}=00:00-23:59" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
 TELEGRAM_TOKEN, TELEGRAM_SECRET = "424242:e2e-token", "e2e-telegram-secret"
 
 
@@ -122,7 +125,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory, providers: Providers) -> Ite
         rasa_port=free_port(),
         actions_port=free_port(),
         mode="development",
-        extra_env={"RASA_TRACKER_DB": rasa_tracker, **providers.env()},
+        extra_env={
+            "RASA_TRACKER_DB": rasa_tracker,
+            "DEV_PASSWORD": DEV_PASSWORD,
+            "DEV_TOTP_SECRET": DEV_TOTP_SECRET,
+            "OPENING_HOURS": ALWAYS_OPEN,  # the live handoff is tested at any hour
+            **providers.env(),
+        },
     )
     stack.start()
     try:

@@ -1,7 +1,8 @@
 """Opening hours of the live handoff, per weekday, in Greenland time (America/Nuuk).
 
 Format of OPENING_HOURS: "mon=08:00-15:00;tue=08:00-15:00;...;fri=08:00-14:00"; a day not listed is
-closed. Days the offices are closed (holidays) are closed too.
+closed, a listed Saturday or Sunday is open. Greenland's holidays on which the offices are closed
+(the national day and Christmas Eve included) are closed whatever the list says.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
-from backend.scheduler import is_working_day
+from backend.scheduler import is_office_holiday
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -31,7 +32,7 @@ def parse_opening_hours(spec: str) -> dict[int, tuple[time, time]]:
 
 def is_open(spec: str, timezone: str = "America/Nuuk", now: datetime | None = None) -> bool:
     local = (now or datetime.now(UTC)).astimezone(ZoneInfo(timezone))
-    if not is_working_day(local.date()):
+    if is_office_holiday(local.date()):
         return False
     span = parse_opening_hours(spec).get(local.weekday())
     return span is not None and span[0] <= local.time().replace(tzinfo=None) < span[1]

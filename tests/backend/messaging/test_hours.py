@@ -25,3 +25,12 @@ def test_the_offices_are_closed_on_the_national_day() -> None:
 def test_an_empty_specification_is_always_closed() -> None:
     assert parse_opening_hours("") == {}
     assert not is_open("", now=_nuuk(2026, 6, 22, 10, 0))
+
+
+def test_a_listed_weekend_day_is_open_but_a_holiday_never_is() -> None:
+    weekend = HOURS + ";sat=10:00-12:00"
+    assert is_open(weekend, now=_nuuk(2026, 6, 27, 10, 0))  # Saturday, listed
+    assert not is_open(weekend, now=_nuuk(2026, 6, 28, 10, 0))  # Sunday, not listed
+    every_day = ";".join(f"{day}=00:00-23:59" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
+    assert not is_open(every_day, now=_nuuk(2026, 12, 24, 10, 0))  # Christmas Eve
+    assert not is_open(every_day, now=_nuuk(2026, 6, 21, 10, 0))  # the national day, a Sunday in 2026
