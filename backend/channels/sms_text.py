@@ -46,7 +46,12 @@ def segments(text: str) -> int:
 
 def with_options(message: BotMessage) -> str:
     """The text, then each button as "1. Yes" (a link button shows its address instead)."""
-    lines = [message.text]
+    return "\n".join(line for line in [message.text, options_block(message)] if line)
+
+
+def options_block(message: BotMessage) -> str:
+    """The buttons as numbered lines ("1. Yes"), and link buttons whose address the text lacks."""
+    lines: list[str] = []
     number = 0
     for button in message.buttons:
         if button.is_link:
@@ -97,7 +102,19 @@ def _cut_words(text: str, max_segments: int) -> list[str]:
 
 
 def render(message: BotMessage) -> list[str]:
-    return split_parts(with_options(message))
+    """The SMS parts of one bot message. The numbered options never arrive alone: they go with the
+    last part, or with the last sentence (the question they answer) when that part is full."""
+    options = options_block(message)
+    whole = with_options(message)
+    if not options or segments(whole) <= MAX_SEGMENTS_PER_PART or not message.text.strip():
+        return split_parts(whole)
+    parts = split_parts(message.text)
+    last = f"{parts[-1]}\n{options}"
+    if segments(last) <= MAX_SEGMENTS_PER_PART:
+        return [*parts[:-1], last]
+    sentences = [p for p in _SENTENCE_END.split(parts[-1]) if p.strip()]
+    rest = " ".join(sentences[:-1])
+    return [*parts[:-1], *([rest] if rest else []), *split_parts(f"{sentences[-1]}\n{options}")]
 
 
 def option_buttons(buttons: Sequence[Button]) -> list[Button]:

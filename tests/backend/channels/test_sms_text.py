@@ -49,3 +49,14 @@ def test_a_sentence_longer_than_three_segments_is_cut_between_words() -> None:
     parts = split_parts(text)
     assert all(segments(part) <= 3 for part in parts)
     assert " ".join(parts) == text
+
+
+def test_numbered_options_never_arrive_alone_but_with_the_question_they_answer() -> None:
+    question = "Er oplysningerne om boligen rigtige?"
+    for filler in (20, 21, 22, 23, 24):  # the question lands at different places of the last part
+        text = "Boligsikring er et tilskud til huslejen for lejere i Grønland. " * filler + question
+        message = BotMessage(text, [Button("Ja", "/affirm"), Button("Nej", "/deny")])
+        parts = render(message)
+        assert all(segments(part) <= 3 for part in parts)
+        assert parts[-1].endswith(f"{question}\n1. Ja\n2. Nej")
+        assert " ".join(" ".join(parts).split()) == " ".join(f"{text}\n1. Ja\n2. Nej".split())
