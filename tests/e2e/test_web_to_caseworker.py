@@ -173,7 +173,7 @@ def test_aviajas_application_from_digest_to_secure_messages_to_take_over(
         exported = caseworker1.get(f"/applications/{reference}/export.json")
         assert text in [m["text"] for m in exported["journaled_messages"]]
         pdf = PdfReader(io.BytesIO(caseworker1.get(f"/applications/{reference}/export.pdf")))
-        pdf_text = " ".join((page.extract_text() or "") for page in pdf.pages).replace("\n", " ")
+        pdf_text = " ".join(" ".join((page.extract_text() or "") for page in pdf.pages).split())
         assert "nassiussigit lejekontrakt-ip assinga" in pdf_text
 
         # The citizen hears it was taken over.
