@@ -86,6 +86,7 @@ class InboundMessage(Base):
     __table_args__ = (
         UniqueConstraint("provider", "external_id", name="uq_inbound_messages_provider_external_id"),
         Index("ix_inbound_queue", "status", "id"),
+        Index("ix_inbound_sender", "channel", "sender", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,7 +94,8 @@ class InboundMessage(Base):
     external_id: Mapped[str] = mapped_column(String(64))  # MessageSid or update_id
     channel: Mapped[str] = mapped_column(String(16))  # sms | telegram
     sender: Mapped[str] = mapped_column(String(64))  # E.164 or chat id
-    conversation_id: Mapped[str] = mapped_column(String(32), index=True)
+    # Empty until the worker finds or opens the address's conversation (webhooks only insert).
+    conversation_id: Mapped[str | None] = mapped_column(String(32), index=True)
     text: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(16), default="message")  # message | resume (after a login)
     status: Mapped[str] = mapped_column(String(16), default="queued")  # queued | processing | done | failed

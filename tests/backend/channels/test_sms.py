@@ -80,6 +80,22 @@ async def test_a_signed_sms_is_queued_and_answered_with_empty_twiml(sms_app, db)
         "Hvad er boligsikring?",
         "queued",
     )
+    assert queued.conversation_id is None  # the webhook only inserts; the worker opens the conversation
+    assert await count(db, Conversation) == 0
+
+
+async def test_the_worker_opens_the_conversation_of_the_number_and_keeps_using_it(
+    sms_app, sessions, db
+) -> None:
+    FakeRasa().install(sms_app)
+    for n in range(2):
+        params = sms(f"SM{n + 50:032d}", "hej")
+        await post(sms_app, "/webhooks/twilio/sms", params, signed("/webhooks/twilio/sms", params))
+        await run_inbound(sms_app, sessions)
+    conversation = (await db.execute(select(Conversation))).scalars().one()
+    assert (conversation.channel, conversation.channel_address) == ("sms", PHONE)
+    rows = (await db.execute(select(InboundMessage).order_by(InboundMessage.id))).scalars().all()
+    assert [(r.conversation_id, r.status) for r in rows] == [(conversation.id, "done")] * 2
 
 
 @pytest.mark.parametrize("headers", [{}, {"X-Twilio-Signature": "forged"}, "wrong-token"])
