@@ -1,7 +1,8 @@
 """`make bench`: turn latency and throughput through the gateway, side by side with plain Rasa.
 
-One run starts the product on free loopback ports (SQLite, development mode), then drives N
-concurrent scripted conversations (default 20) twice with the same turns:
+One run starts the product on free loopback ports (development mode), then drives N concurrent
+scripted conversations (default 20) with the same turns through both paths, alternating the paths
+for `--rounds` rounds (default 3):
 
 - gateway: `POST /api/chat/messages` on the backend (session, transcript, language, Rasa, NLG);
 - plain Rasa: the same messages straight to Rasa's channel (`/webhooks/gateway/webhook`).
@@ -9,10 +10,13 @@ concurrent scripted conversations (default 20) twice with the same turns:
 Both paths use the same model, action server and NLG endpoint, so the difference is what the
 gateway adds. Prints p50/p95/p99 latency, turns per second and the ratio of the p95s.
 
-Then the SMS load: M phones (default 50) text the assistant at once through the signed Twilio
-webhook, each waiting for the reply before its next message; the real twilio client sends the
-replies to a local fake of Twilio's API. Reported: the webhook's response time (it must not wait for
-Rasa), the time from an inbound SMS to the first reply handed to Twilio, and outbox throughput.
+Then the SMS load: M phones (default 50) text the assistant through the signed Twilio webhook. The
+phones start within the first `--ramp-seconds` (default 2: real phones are not synchronised to the
+millisecond) and each waits for the reply, then "reads and types" for 1–3 s (`--think-seconds`)
+before its next message; the real twilio client sends the replies to a local fake of Twilio's API.
+Reported: the webhook's response time (it must not wait for Rasa), the time from an inbound SMS to
+the first reply handed to Twilio, and outbox throughput. Last, the worst case, reported apart: all
+M phones' webhooks at the same instant (one Python process answers them one after the other).
 
 The product runs on PostgreSQL (a fresh database on 127.0.0.1:5432, dropped afterwards) when it is
 reachable, else on SQLite; the report says which.
@@ -23,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import platform
+import random
 import statistics
 import subprocess
 import sys
@@ -107,10 +112,16 @@ async def sms_phone(
     number: str,
     webhook: list[float],
     e2e: list[float],
+    pacing: random.Random,
+    args: argparse.Namespace,
 ) -> None:
     url = f"{stack.backend_url}/webhooks/twilio/sms"
     validator = RequestValidator(TWILIO_TOKEN)
-    for text in SMS_TURNS:
+    think_min, think_max = args.think_seconds
+    await asyncio.sleep(pacing.uniform(0, args.ramp_seconds))
+    for number_of_turn, text in enumerate(SMS_TURNS):
+        if number_of_turn:
+            await asyncio.sleep(pacing.uniform(think_min, think_max))
         params = {
             "MessageSid": "SM" + uuid.uuid4().hex,
             "AccountSid": TWILIO_SID,
@@ -137,19 +148,51 @@ async def sms_phone(
 
 
 async def drive_sms(
-    stack: Stack, fake: FakeTwilio, phones: int
+    stack: Stack, fake: FakeTwilio, args: argparse.Namespace
 ) -> tuple[list[float], list[float], float, int]:
     webhook: list[float] = []
     e2e: list[float] = []
-    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=phones * 2)) as client:
+    pacing = random.Random(42)  # the same arrival pattern in every run
+    limits = httpx.Limits(max_connections=args.phones * 2)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
         before = len(fake.messages)
         started = time.monotonic()
-        numbers = [f"+29952{n:04d}" for n in range(phones)]
-        await asyncio.gather(*(sms_phone(client, stack, fake, number, webhook, e2e) for number in numbers))
+        numbers = [f"+29952{n:04d}" for n in range(args.phones)]
+        await asyncio.gather(
+            *(sms_phone(client, stack, fake, number, webhook, e2e, pacing, args) for number in numbers)
+        )
         await asyncio.sleep(2)  # let the last multi-part replies leave
         elapsed = time.monotonic() - started
         sent = len(fake.messages) - before
     return webhook, e2e, elapsed, sent
+
+
+async def sms_burst(stack: Stack, phones: int) -> list[float]:
+    """Every phone's webhook at the same instant (signatures computed before the clock starts)."""
+    url = f"{stack.backend_url}/webhooks/twilio/sms"
+    validator = RequestValidator(TWILIO_TOKEN)
+    requests = []
+    for n in range(phones):
+        params = {
+            "MessageSid": "SM" + uuid.uuid4().hex,
+            "AccountSid": TWILIO_SID,
+            "From": f"+29953{n:04d}",
+            "To": TWILIO_FROM,
+            "Body": SMS_TURNS[0],
+        }
+        requests.append((params, validator.compute_signature(url, params)))
+    latencies: list[float] = []
+
+    async def one(client: httpx.AsyncClient, params: dict[str, str], signature: str) -> None:
+        started = time.monotonic()
+        response = await client.post(url, data=params, headers={"X-Twilio-Signature": signature})
+        latencies.append(time.monotonic() - started)
+        response.raise_for_status()
+
+    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=phones * 2)) as client:
+        await client.get(f"{stack.backend_url}/healthz")
+        await asyncio.gather(*(one(client, params, signature) for params, signature in requests))
+    return latencies
 
 
 def postgres_database() -> str | None:
@@ -180,6 +223,11 @@ def drop_postgres_database(url: str) -> None:
         capture_output=True,
         check=False,
     )
+
+
+def merged(rounds: list[tuple[list[float], float]]) -> tuple[list[float], float]:
+    """All rounds' latencies, and their summed wall time (for turns per second)."""
+    return [v for latencies, _ in rounds for v in latencies], sum(elapsed for _, elapsed in rounds)
 
 
 def row(name: str, latencies: list[float], elapsed: float) -> str:
@@ -221,9 +269,15 @@ async def run(args: argparse.Namespace) -> str:
         # Warm up both paths once (model graph, connection pools) before measuring.
         await drive("gateway", stack, 2)
         await drive("rasa", stack, 2)
-        rasa = await drive("rasa", stack, args.conversations)
-        gateway = await drive("gateway", stack, args.conversations)
-        webhook, to_send, sms_elapsed, sent = await drive_sms(stack, fake, args.phones)
+        # Alternate the two paths round by round, so that drift on the shared cores (other processes,
+        # warm-up, the tracker store growing) falls on both alike.
+        rasa_rounds, gateway_rounds = [], []
+        for _ in range(args.rounds):
+            rasa_rounds.append(await drive("rasa", stack, args.conversations))
+            gateway_rounds.append(await drive("gateway", stack, args.conversations))
+        rasa, gateway = merged(rasa_rounds), merged(gateway_rounds)
+        webhook, to_send, sms_elapsed, sent = await drive_sms(stack, fake, args)
+        burst = await sms_burst(stack, args.phones)
     finally:
         stack.stop()
         fake.stop_in_thread()
@@ -235,7 +289,8 @@ async def run(args: argparse.Namespace) -> str:
     p95_rasa = percentile(rasa[0], 95)
     p95_gateway = percentile(gateway[0], 95)
     lines = [
-        f"{args.conversations} concurrent conversations x {len(TURNS)} turns, on {platform.node()} "
+        f"{args.conversations} concurrent conversations x {len(TURNS)} turns, {args.rounds} alternating rounds "
+        f"per path, on {platform.node()} "
         f"({platform.machine()}, {_cpus()} cores, Python {platform.python_version()})",
         "",
         "| path | turns | p50 ms | p95 ms | p99 ms | mean ms | turns/s |",
@@ -246,12 +301,14 @@ async def run(args: argparse.Namespace) -> str:
         f"gateway p95 / Rasa p95 = {p95_gateway / p95_rasa:.2f} (overhead {100 * (p95_gateway / p95_rasa - 1):+.1f} %)",
         "",
         f"SMS: {args.phones} phones x {len(SMS_TURNS)} messages through the signed Twilio webhook "
-        f"(database: {'PostgreSQL' if postgres else 'SQLite'})",
+        f"(database: {'PostgreSQL' if postgres else 'SQLite'}); phones start within {args.ramp_seconds:g} s "
+        f"and think {args.think_seconds[0]:g}–{args.think_seconds[1]:g} s between a reply and their next message",
         "",
         "| measure | n | p50 ms | p95 ms | p99 ms | mean ms |",
         "|---|---|---|---|---|---|",
         _latency_row("webhook response (target p95 < 50 ms)", webhook),
         _latency_row("inbound SMS to first reply at Twilio", to_send),
+        _latency_row(f"worst case: {args.phones} webhooks at the same instant (no target)", burst),
         "",
         f"outbox: {sent} SMS handed to (fake) Twilio in {sms_elapsed:.1f} s = {sent / sms_elapsed:.1f} messages/s "
         "(bounded by the bot turns, one conversation's turns in order)",
@@ -277,7 +334,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", required=True)
     parser.add_argument("--conversations", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of plain Rasa and gateway")
     parser.add_argument("--phones", type=int, default=50, help="concurrent phones in the SMS load")
+    parser.add_argument("--ramp-seconds", type=float, default=2.0, help="the phones start within this time")
+    parser.add_argument(
+        "--think-seconds",
+        type=float,
+        nargs=2,
+        default=(1.0, 3.0),
+        metavar=("MIN", "MAX"),
+        help="pause between a reply and the phone's next message",
+    )
     args = parser.parse_args()
     report = asyncio.run(run(args))
     print(report)
