@@ -58,13 +58,18 @@ def page(title: str, body: str, principal: Principal | None = None, *, status: i
             f'<form class="inline" method="post" action="/inbox/logout">{csrf_field(principal)}'
             '<button type="submit">Log out</button></form>'
         )
+    # Signed-in pages follow the server-sent events and update without a reload.
+    live_script = '<script src="/inbox/static/live-updates.js" defer></script>' if principal else ""
+    live_status = '<p id="live-status" role="status" aria-live="polite"></p>' if principal else ""
     document = (
         '<!doctype html><html lang="da"><head><meta charset="utf-8">'
         f"<title>{e(title)} · inissiaq</title>"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f'<meta name="csrf-token" content="{e(principal.session.csrf_token) if principal else ""}">'
-        '<link rel="stylesheet" href="/inbox/static/inbox.css"></head><body>'
-        f"<header><strong>inissiaq</strong> {nav}</header><main><h1>{e(title)}</h1>{body}</main></body></html>"
+        '<link rel="stylesheet" href="/inbox/static/inbox.css">'
+        f"{live_script}</head><body>"
+        f"<header><strong>inissiaq</strong> {nav}</header>"
+        f"{live_status}<main><h1>{e(title)}</h1>{body}</main></body></html>"
     )
     response = html_response(document, status=status)
     response.headers["Content-Security-Policy"] = "default-src 'self'; frame-ancestors 'none'"
