@@ -68,6 +68,16 @@ class RecipientHold(Base):
     until: Mapped[datetime]
 
 
+class ProviderRateSlot(Base):
+    """The next free sending slot of a channel (Telegram's ~30 messages/s overall), shared by every
+    worker instance: each send reserves the slot after this one in one atomic statement."""
+
+    __tablename__ = "outbox_rate_slots"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    next_at: Mapped[float]  # seconds since the epoch
+
+
 class OptOut(Base):
     """STOP: nothing but the opt-out confirmation goes to this address until START."""
 

@@ -21,7 +21,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from sanic import Sanic
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, case, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
@@ -35,7 +35,7 @@ from backend.clients.base import (
     TemporaryFailure,
 )
 from backend.clients.factory import build_clients
-from backend.models.outbox import OutboxAttempt, OutboxMessage, RecipientHold
+from backend.models.outbox import OutboxAttempt, OutboxMessage, ProviderRateSlot, RecipientHold
 from backend.outbox.service import is_opted_out, notify_listeners
 
 log = logging.getLogger("inissiaq.outbox")
@@ -47,29 +47,47 @@ RETRY_BASE_SECONDS = 2.0  # 2, 4, 8, ... seconds, capped
 RETRY_CAP_SECONDS = 600.0
 STUCK_AFTER = timedelta(minutes=10)
 PER_CHAT_INTERVAL = {"telegram": 1.0}  # seconds between two messages to one chat
-GLOBAL_RATE = {"telegram": 30.0, "sms": 50.0, "email": 20.0}  # messages per second, per instance
+GLOBAL_RATE = {"telegram": 30.0, "sms": 50.0, "email": 20.0}  # messages per second, all instances
 # After the provider took it: SMS waits for Twilio's delivery report; Telegram's answer is final.
 STATE_AFTER_ACCEPT = {"sms": "sent", "telegram": "delivered", "email": "sent"}
 
 
 class RateLimiter:
-    """A token bucket per channel for this instance (the providers' overall limits)."""
+    """The providers' overall limits, shared by every worker instance through the database: each send
+    reserves the channel's next slot (`outbox_rate_slots`, one atomic upsert) and waits for it."""
 
-    def __init__(self, rates: dict[str, float]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], rates: dict[str, float]) -> None:
+        self._sessions = sessions
         self._rates = rates
-        self._next: dict[str, float] = {}
-        self._lock = asyncio.Lock()
 
-    async def wait(self, channel: str) -> None:
+    async def reserve(self, channel: str, now: float) -> float:
+        """The start of this send's slot (seconds since the epoch): never closer than 1/rate to any
+        other instance's slot."""
         rate = self._rates.get(channel)
         if not rate:
-            return
-        async with self._lock:
-            now = time.monotonic()
-            at = max(now, self._next.get(channel, now))
-            self._next[channel] = at + 1.0 / rate
-        if at > now:
-            await asyncio.sleep(at - now)
+            return now
+        step = 1.0 / rate
+        async with self._sessions() as db:
+            dialect = postgresql if db.bind.dialect.name == "postgresql" else sqlite
+            column = ProviderRateSlot.next_at
+            statement = (
+                dialect.insert(ProviderRateSlot)
+                .values(channel=channel, next_at=now + step)
+                .on_conflict_do_update(
+                    index_elements=[ProviderRateSlot.channel],
+                    set_={"next_at": case((column > now, column), else_=now) + step},
+                )
+                .returning(ProviderRateSlot.next_at)
+            )
+            next_at = (await db.execute(statement)).scalar_one()
+            await db.commit()
+        return float(next_at) - step
+
+    async def wait(self, channel: str) -> None:
+        now = time.time()
+        slot = await self.reserve(channel, now)
+        if slot > now:
+            await asyncio.sleep(slot - now)
 
 
 def backoff(attempts: int, base: float = RETRY_BASE_SECONDS) -> timedelta:
@@ -268,7 +286,7 @@ async def run_once(
 async def _loop(app: Sanic) -> None:
     sessions = app.ctx.sessions
     clients = app.ctx.outbox_clients
-    limiter = RateLimiter(GLOBAL_RATE)
+    limiter = RateLimiter(sessions, GLOBAL_RATE)
     retry_base = app.ctx.settings.outbox_retry_base_seconds
 
     async def sweep() -> None:

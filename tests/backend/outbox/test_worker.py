@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 from sqlalchemy import select
@@ -232,3 +233,19 @@ async def test_an_unknown_channel_is_refused(sessions, channel: str) -> None:
     async with sessions() as db:
         with pytest.raises(ValueError):
             await service.enqueue(db, channel=channel, to="x", text="x", kind="bot_reply")
+
+
+async def test_the_overall_rate_is_shared_by_every_worker_instance(sessions) -> None:
+    """Two instances (two limiters over the same database) reserving Telegram slots at once: the slots
+    of both together are at least 1/30 s apart, and a channel without a limit never waits."""
+    first = worker.RateLimiter(sessions, {"telegram": 30.0})
+    second = worker.RateLimiter(sessions, {"telegram": 30.0})
+    now = 1_900_000_000.0
+    slots = await asyncio.gather(*(limiter.reserve("telegram", now) for limiter in [first, second] * 10))
+    ordered = sorted(slots)
+    assert ordered[0] == pytest.approx(now)
+    assert all(b - a >= 1 / 30 - 1e-6 for a, b in pairwise(ordered))
+    assert ordered[-1] == pytest.approx(now + 19 / 30)
+    later = now + 60  # after a quiet minute the next slot is now again, not in the past
+    assert await first.reserve("telegram", later) == pytest.approx(later)
+    assert await first.reserve("pigeon", now) == now
