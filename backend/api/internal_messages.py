@@ -30,6 +30,19 @@ CITIZEN_MESSAGES_PER_WINDOW = 10
 CITIZEN_WINDOW = timedelta(minutes=10)
 
 
+async def _person(request: Request, cid: str, resume_intent: str) -> tuple[Conversation, str] | JSONResponse:
+    """The conversation and its logged-in person; else the login answer, and `resume_intent` runs
+    again after the login."""
+    db = request.ctx.db
+    conversation = await _conversation(db, cid)
+    cpr = await current_person_cpr(db, conversation)
+    if cpr is None:
+        conversation.pending_intent = resume_intent
+        await db.commit()
+        return await _login_required(conversation, request)
+    return conversation, cpr
+
+
 async def _login_required(conversation: Conversation, request: Request) -> JSONResponse:
     """On SMS/Telegram the login URL is a new one-time link, stored in this transaction."""
     login_url = await login_url_for(request.ctx.db, conversation, request.app.ctx.settings)
@@ -41,12 +54,10 @@ async def _login_required(conversation: Conversation, request: Request) -> JSONR
 @internal_only
 async def read_messages(request: Request, cid: str) -> JSONResponse:
     db = request.ctx.db
-    conversation = await _conversation(db, cid)
-    cpr = await current_person_cpr(db, conversation)
-    if cpr is None:
-        conversation.pending_intent = "messages"
-        await db.commit()
-        return await _login_required(conversation, request)
+    found = await _person(request, cid, "messages")
+    if isinstance(found, JSONResponse):
+        return found
+    _, cpr = found
     messages = await messaging.citizen_reads(db, cpr)
     return json(
         {
@@ -91,12 +102,10 @@ async def handoff(request: Request, cid: str) -> JSONResponse:
 async def current_contact(request: Request, cid: str) -> JSONResponse:
     """Where notifications go now: the citizen's own data only, after eID login."""
     db = request.ctx.db
-    conversation = await _conversation(db, cid)
-    cpr = await current_person_cpr(db, conversation)
-    if cpr is None:
-        conversation.pending_intent = "change_contact_info"
-        await db.commit()
-        return await _login_required(conversation, request)
+    found = await _person(request, cid, "change_contact_info")
+    if isinstance(found, JSONResponse):
+        return found
+    _, cpr = found
     return json({"status": "ok", "contact": await messaging.current_contact(db, cpr)})
 
 
@@ -105,12 +114,10 @@ async def current_contact(request: Request, cid: str) -> JSONResponse:
 async def change_contact(request: Request, cid: str) -> JSONResponse:
     db = request.ctx.db
     body = _json_object(request)
-    conversation = await _conversation(db, cid)
-    cpr = await current_person_cpr(db, conversation)
-    if cpr is None:
-        conversation.pending_intent = "change_contact_info"
-        await db.commit()
-        return await _login_required(conversation, request)
+    found = await _person(request, cid, "change_contact_info")
+    if isinstance(found, JSONResponse):
+        return found
+    conversation, cpr = found
     for name in ("phone", "email"):
         if name in body and not isinstance(body[name], str):
             raise InvalidInput(f"{name} must be a string")
