@@ -15,6 +15,7 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +64,24 @@ def _drop_database(name: str) -> None:
 TWILIO_SID, TWILIO_TOKEN = "AC" + "e2" * 16, "e2e-twilio-auth-token"
 # The development caseworkers' password and TOTP secret (base32) in the end-to-end stack.
 DEV_PASSWORD, DEV_TOTP_SECRET = "e2e-Caseworker-pa55", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+_TOTP_STEPS_USED: dict[str, int] = {}
+
+
+def fresh_totp(username: str) -> str:
+    """A development caseworker's current TOTP code, newer than the last one this run used for them:
+    the backend accepts each code once (RFC 6238, 5.2), so wait for the next 30 s step if needed."""
+    import time
+
+    import pyotp
+
+    totp = pyotp.TOTP(DEV_TOTP_SECRET)
+    while totp.timecode(datetime.now(UTC)) <= _TOTP_STEPS_USED.get(username, -1):
+        time.sleep(0.5)
+    now = datetime.now(UTC)
+    _TOTP_STEPS_USED[username] = totp.timecode(now)
+    return totp.at(now)
+
+
 ALWAYS_OPEN = ";".join(f"{day}=00:00-23:59" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
 TELEGRAM_TOKEN, TELEGRAM_SECRET = "424242:e2e-token", "e2e-telegram-secret"
 

@@ -14,7 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sanic import Request
 from sanic.response import HTTPResponse
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,12 +48,36 @@ def new_totp_secret() -> str:
     return pyotp.random_base32()
 
 
-def totp_matches(secret: str, code: str, *, now: datetime | None = None) -> bool:
-    """Accept the current code and the one before or after it (clock drift of ±30 s)."""
+def totp_step(secret: str, code: str, *, now: datetime | None = None) -> int | None:
+    """The time step whose code this is: the current one or the one before or after it (clock drift
+    of ±30 s); None when it matches none."""
     code = (code or "").strip().replace(" ", "")
-    if not code.isdigit():
+    if not code.isdigit() or len(code) != 6:
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now or datetime.now(UTC))
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+async def use_totp(db: AsyncSession, caseworker: Caseworker, code: str) -> bool:
+    """Accept a code only once, and only a code newer than the last one accepted (RFC 6238, 5.2): an
+    intercepted or shoulder-surfed code cannot open a second session. Atomic across instances."""
+    step = totp_step(caseworker.totp_secret, code)
+    if step is None:
         return False
-    return pyotp.TOTP(secret).verify(code, for_time=now or datetime.now(UTC), valid_window=1)
+    result = await db.execute(
+        update(Caseworker)
+        .where(
+            Caseworker.id == caseworker.id,
+            or_(Caseworker.totp_last_step.is_(None), Caseworker.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)
 
 
 def token_hash(token: str) -> str:
@@ -185,7 +209,7 @@ async def complete_login(
     """Check the second factor and open a session. Commits."""
     keys = throttle_keys(caseworker.username, address)
     if totp:
-        ok = totp_matches(caseworker.totp_secret, totp)
+        ok = await use_totp(db, caseworker, totp)
     elif sms_code:
         ok = await use_sms_code(db, caseworker, sms_code)
     else:

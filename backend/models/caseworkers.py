@@ -19,6 +19,8 @@ class Caseworker(Base):
     password_hash: Mapped[str] = mapped_column(String(200))  # argon2id
     role: Mapped[str] = mapped_column(String(16), default="caseworker")  # caseworker | administrator
     totp_secret: Mapped[str] = mapped_column(String(64))  # base32
+    # The time step of the last accepted TOTP code: a code is accepted once (RFC 6238, 5.2).
+    totp_last_step: Mapped[int | None]
     phone_e164: Mapped[str | None] = mapped_column(String(20))  # for login codes by SMS
     email: Mapped[str | None] = mapped_column(String(200))  # for the digest
     designated_for_digest: Mapped[bool] = mapped_column(default=False)

@@ -11,7 +11,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from scripts.stack import Stack
-from tests.conftest import DEV_PASSWORD, DEV_TOTP_SECRET, Citizen, applications_of, texts
+from tests.conftest import DEV_PASSWORD, DEV_TOTP_SECRET, Citizen, applications_of, fresh_totp, texts
 
 pytestmark = pytest.mark.browser
 
@@ -56,7 +56,7 @@ def test_a_caseworker_logs_in_with_password_and_totp_and_answers_a_message(
         assert browser.get_cookie(CASEWORKER_COOKIE) is None
         assert "/inbox/login" in browser.current_url
 
-        log_in(browser, stack, pyotp.TOTP(DEV_TOTP_SECRET).now())
+        log_in(browser, stack, fresh_totp("caseworker1"))
         WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.ID, "live-status"))
         cookie = browser.get_cookie(CASEWORKER_COOKIE)
         assert cookie is not None and cookie["httpOnly"] and cookie["sameSite"] == "Strict"
@@ -76,7 +76,7 @@ def test_a_caseworker_logs_in_with_password_and_totp_and_answers_a_message(
 
 def test_the_list_shows_a_new_application_without_a_reload(stack: Stack, browser: WebDriver) -> None:
     if browser.get_cookie(CASEWORKER_COOKIE) is None:
-        log_in(browser, stack, pyotp.TOTP(DEV_TOTP_SECRET).now())
+        log_in(browser, stack, fresh_totp("caseworker1"))
         WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.ID, "live-status"))
     browser.get(f"{stack.backend_url}/inbox?filter=all")
     WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.TAG_NAME, "table"))

@@ -26,7 +26,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-import pyotp
 import pytest
 from pypdf import PdfReader
 
@@ -38,10 +37,10 @@ from backend.scheduler import is_office_holiday
 from scripts.stack import Stack
 from tests.conftest import (
     DEV_PASSWORD,
-    DEV_TOTP_SECRET,
     Citizen,
     Providers,
     applications_of,
+    fresh_totp,
     inissiaq,
     texts,
 )
@@ -74,7 +73,7 @@ class Caseworker:
         self.client = httpx.Client(base_url=stack.backend_url, timeout=30)
         response = self.client.post(
             "/api/caseworker/login",
-            json={"username": username, "password": DEV_PASSWORD, "totp": pyotp.TOTP(DEV_TOTP_SECRET).now()},
+            json={"username": username, "password": DEV_PASSWORD, "totp": fresh_totp(username)},
         )
         assert response.status_code == 200, response.text
         self.id = response.json()["caseworker"]["id"]

@@ -1,9 +1,11 @@
+from datetime import UTC, datetime
+
 import pyotp
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.inbox.auth import COOKIE
-from tests.backend.inbox.factories import PASSWORD, SECRET, create_caseworker, log_in
+from tests.backend.inbox.factories import PASSWORD, SECRET, create_caseworker, log_in, next_code
 
 
 async def test_a_caseworker_logs_in_with_password_and_totp_and_gets_a_strict_httponly_cookie(
@@ -12,7 +14,7 @@ async def test_a_caseworker_logs_in_with_password_and_totp_and_gets_a_strict_htt
     await create_caseworker(db)
     _, response = await app.asgi_client.post(
         "/api/caseworker/login",
-        json={"username": "pipaluk", "password": PASSWORD, "totp": pyotp.TOTP(SECRET).now()},
+        json={"username": "pipaluk", "password": PASSWORD, "totp": next_code(app, "pipaluk")},
     )
     assert response.status == 200
     cookie = response.headers["set-cookie"].lower()
@@ -47,7 +49,7 @@ async def test_logins_are_rate_limited_after_five_failures_even_with_the_right_p
         assert response.status == 401
     _, response = await app.asgi_client.post(
         "/api/caseworker/login",
-        json={"username": "pipaluk", "password": PASSWORD, "totp": pyotp.TOTP(SECRET).now()},
+        json={"username": "pipaluk", "password": PASSWORD, "totp": next_code(app, "pipaluk")},
     )
     assert response.status == 429
 
@@ -112,3 +114,21 @@ async def test_the_openapi_description_lists_the_contract_routes(app) -> None:
     _, response = await app.asgi_client.get("/api/caseworker/openapi.json")
     paths = response.json["paths"]
     assert {"/login", "/applications", "/applications/{reference}/take-over", "/messages"} <= set(paths)
+
+
+async def test_a_totp_code_opens_one_session_only_and_an_older_one_none(app, db: AsyncSession) -> None:
+    """RFC 6238, 5.2: an intercepted code cannot be used again, nor one older than the last accepted."""
+    await create_caseworker(db)
+    totp = pyotp.TOTP(SECRET)
+    current = totp.now()
+
+    async def attempt(code: str) -> int:
+        _, response = await app.asgi_client.post(
+            "/api/caseworker/login", json={"username": "pipaluk", "password": PASSWORD, "totp": code}
+        )
+        return response.status
+
+    assert await attempt(current) == 200
+    assert await attempt(current) == 401  # the same code again
+    assert await attempt(totp.at(datetime.now(UTC), counter_offset=-1)) == 401  # the one before it
+    assert await attempt(totp.at(datetime.now(UTC), counter_offset=1)) == 200  # the next one is fine
