@@ -61,15 +61,18 @@ async def thread_for(db: AsyncSession, cpr: str, application_reference: str | No
 async def resolve_recipient(
     db: AsyncSession, *, cpr: str | None, application_reference: str | None
 ) -> tuple[str, str | None]:
-    """(cpr, reference) from either a CPR number or an application reference."""
+    """(cpr, reference) from either a CPR number or an application reference; both must then name
+    the same citizen (a message never goes to someone else by a slip)."""
+    from backend.cpr import normalise_cpr
+
     if application_reference:
         found = await db.execute(select(Application).where(Application.reference == application_reference))
         application = found.scalars().first()
         if application is None:
             raise NotFound("unknown application")
+        if cpr and normalise_cpr(cpr) != application.person_cpr:
+            raise InvalidInput("cpr and application_reference name different citizens", code="mismatch")
         return application.person_cpr, application.reference
-    from backend.cpr import normalise_cpr
-
     digits = normalise_cpr(cpr or "")
     if digits is None:
         raise InvalidInput("cpr or application_reference is required")

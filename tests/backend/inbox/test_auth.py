@@ -2,9 +2,11 @@ from datetime import UTC, datetime
 
 import pyotp
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.inbox.auth import COOKIE
+from backend.models.outbox import OutboxMessage
 from tests.backend.inbox.factories import PASSWORD, SECRET, create_caseworker, log_in, next_code
 
 
@@ -132,3 +134,30 @@ async def test_a_totp_code_opens_one_session_only_and_an_older_one_none(app, db:
     assert await attempt(current) == 401  # the same code again
     assert await attempt(totp.at(datetime.now(UTC), counter_offset=-1)) == 401  # the one before it
     assert await attempt(totp.at(datetime.now(UTC), counter_offset=1)) == 200  # the next one is fine
+
+
+async def test_a_code_by_sms_is_the_alternative_second_factor_and_works_once(app, db: AsyncSession) -> None:
+    await create_caseworker(db, phone="+299 55 44 33")
+    login = {"username": "pipaluk", "password": PASSWORD}
+    _, sent = await app.asgi_client.post("/api/caseworker/login", json={**login, "method": "sms"})
+    assert sent.status == 200 and sent.json == {"status": "code_sent"}
+    [outbox] = (
+        (await db.execute(select(OutboxMessage).where(OutboxMessage.kind == "login_code"))).scalars().all()
+    )
+    assert outbox.recipient == "+299554433"
+    code = outbox.text.rsplit(" ", 1)[1]
+    _, wrong = await app.asgi_client.post(
+        "/api/caseworker/login", json={**login, "sms_code": f"{(int(code) + 1) % 1_000_000:06d}"}
+    )
+    _, right = await app.asgi_client.post("/api/caseworker/login", json={**login, "sms_code": code})
+    _, again = await app.asgi_client.post("/api/caseworker/login", json={**login, "sms_code": code})
+    assert (wrong.status, right.status, again.status) == (401, 200, 401)
+    assert COOKIE in right.cookies
+
+
+async def test_without_a_phone_there_is_no_sms_code(app, db: AsyncSession) -> None:
+    await create_caseworker(db)
+    _, response = await app.asgi_client.post(
+        "/api/caseworker/login", json={"username": "pipaluk", "password": PASSWORD, "method": "sms"}
+    )
+    assert response.status == 400 and response.json["error"] == "no_phone"
