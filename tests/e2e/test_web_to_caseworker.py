@@ -49,6 +49,7 @@ pytestmark = pytest.mark.e2e
 
 AVIAJA, AVIAJA_PHONE = "0708861234", "+299551234"
 JENS = "0904561357"  # INI A/S tenant, used only here
+HANSIGNE = "2708732816"  # INI A/S tenant, used only here
 PERSONAL = ("Aviaja", "Lyberth", "0708861234", "070886", "Aqqusinersuaq")
 
 
@@ -221,3 +222,29 @@ def test_while_a_caseworker_owns_the_conversation_the_bot_stays_silent(
     finally:
         caseworker1.close()
         caseworker2.close()
+
+
+def test_the_citizen_changes_where_notifications_go_and_it_shows_as_changed_by_her(
+    stack: Stack, citizen: Citizen
+) -> None:
+    citizen.language = "da"
+    asked = texts(citizen.say("Jeg vil gerne ændre min e-mail til beskeder"))
+    assert rendered("utter_login_required", "da", login_url=f"{stack.backend_url}/auth/login") in asked
+    citizen.login(HANSIGNE)
+    shown = texts(citizen.resume())  # the intent waits for the login, then continues
+    assert "+299 89 12 34" not in shown  # no application yet: no number known for notifications
+    assert rendered("utter_ask_contact_detail", "da") in shown
+    assert rendered("utter_contact_invalid", "da") in texts(citizen.say("det ved jeg ikke"))
+    done = texts(citizen.say("hansigne.zeeb@example.gl"))
+    assert rendered("utter_contact_changed", "da", contact="hansigne.zeeb@example.gl") in done
+
+    cid = citizen.client.post("/api/chat/messages", json={"text": "tak", "language": "da"}).json()[
+        "conversation_id"
+    ]
+    contact = httpx.get(
+        f"{stack.backend_url}/internal/conversations/{cid}/contact",
+        headers={"Authorization": f"Bearer {stack.internal_secret}"},
+        timeout=10,
+    ).json()["contact"]
+    assert contact["email"] == "hansigne.zeeb@example.gl" and contact["changed_by"] == "citizen"
+    assert contact["channels"][0] == "email"
