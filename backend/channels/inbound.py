@@ -15,8 +15,6 @@ from datetime import UTC, datetime, timedelta
 
 from sanic import Sanic
 from sqlalchemy import and_, exists, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -25,6 +23,7 @@ from backend.background import repeat, start_loop, stop_loop
 from backend.channels import gateway, sms_text
 from backend.channels.types import BotMessage, Button
 from backend.conversations import service as conversations
+from backend.db import upsert_insert
 from backend.models.conversations import ChatMessage, Conversation
 from backend.models.outbox import InboundMessage
 from backend.outbox.service import enqueue
@@ -70,9 +69,9 @@ async def accept(
     The webhook's whole database work: one INSERT … ON CONFLICT DO NOTHING on the provider's id, no
     ORM unit of work and no conversation lookup (the worker finds or opens the conversation), so
     Twilio and Telegram get their answer in a few milliseconds even under a burst."""
-    insert = (postgresql_insert if db.bind.dialect.name == "postgresql" else sqlite_insert)(InboundMessage)
     statement = (
-        insert.values(
+        upsert_insert(db, InboundMessage)
+        .values(
             provider=provider,
             external_id=external_id,
             channel=channel,

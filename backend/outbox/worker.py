@@ -22,7 +22,6 @@ from datetime import UTC, datetime, timedelta
 
 from sanic import Sanic
 from sqlalchemy import and_, case, exists, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
@@ -35,6 +34,7 @@ from backend.clients.base import (
     TemporaryFailure,
 )
 from backend.clients.factory import build_clients
+from backend.db import upsert_insert
 from backend.models.outbox import OutboxAttempt, OutboxMessage, ProviderRateSlot, RecipientHold
 from backend.outbox.service import is_opted_out, notify_listeners
 
@@ -68,10 +68,9 @@ class RateLimiter:
             return now
         step = 1.0 / rate
         async with self._sessions() as db:
-            dialect = postgresql if db.bind.dialect.name == "postgresql" else sqlite
             column = ProviderRateSlot.next_at
             statement = (
-                dialect.insert(ProviderRateSlot)
+                upsert_insert(db, ProviderRateSlot)
                 .values(channel=channel, next_at=now + step)
                 .on_conflict_do_update(
                     index_elements=[ProviderRateSlot.channel],
@@ -148,9 +147,7 @@ async def claim(db: AsyncSession, message_id: int, now: datetime) -> OutboxMessa
 
 async def _hold(db: AsyncSession, channel: str, recipient: str, until: datetime) -> None:
     values = {"channel": channel, "recipient": recipient, "until": until}
-    dialect = (await db.connection()).dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(RecipientHold).values(**values)
+    statement = upsert_insert(db, RecipientHold).values(**values)
     statement = statement.on_conflict_do_update(
         index_elements=[RecipientHold.channel, RecipientHold.recipient], set_={"until": until}
     )
