@@ -15,7 +15,7 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,9 +75,10 @@ def fresh_totp(username: str) -> str:
     import pyotp
 
     totp = pyotp.TOTP(DEV_TOTP_SECRET)
-    while totp.timecode(datetime.now(UTC)) <= _TOTP_STEPS_USED.get(username, -1):
+    # Epoch seconds, not datetime.UTC: the Rasa environment (Python 3.10) reads this file too.
+    while totp.timecode(datetime.fromtimestamp(time.time())) <= _TOTP_STEPS_USED.get(username, -1):
         time.sleep(0.5)
-    now = datetime.now(UTC)
+    now = datetime.fromtimestamp(time.time())
     _TOTP_STEPS_USED[username] = totp.timecode(now)
     return totp.at(now)
 
