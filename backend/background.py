@@ -25,11 +25,11 @@ async def repeat(
     """Run `round_()` forever, sleeping `idle` seconds after a round that handled nothing, and
     `sweep()` (recovery of rows left by a crashed instance) every `sweep_every` seconds. A failing
     round is logged and tried again; cancellation stops the loop."""
-    last_sweep = 0.0
+    last_sweep: float | None = None  # not 0.0: monotonic time may start near zero after a boot
     while True:
         try:
             handled = await round_()
-            if time.monotonic() - last_sweep > sweep_every:
+            if last_sweep is None or time.monotonic() - last_sweep > sweep_every:
                 await sweep()
                 last_sweep = time.monotonic()
         except asyncio.CancelledError:
