@@ -18,7 +18,7 @@ from backend.config import Settings
 from backend.cpr import normalise_cpr
 from backend.dao.registers import dao_get_person
 from backend.errors import InvalidInput, NotFound
-from backend.inbox import admin, events, live
+from backend.inbox import admin, events, live, threads
 from backend.inbox import applications as inbox_applications
 from backend.inbox.auth import (
     authenticate,
@@ -289,6 +289,22 @@ async def journal(request: Request, message_id: int) -> JSONResponse:
         request.ctx.db, caseworker_id=principal.caseworker.id, message_id=message_id
     )
     return json({"id": message.id, "journaled": message.journaled})
+
+
+@bp.get("/threads")
+async def list_threads(request: Request) -> JSONResponse:
+    principal = await authenticate(request)
+    which = request.args.get("filter", "unanswered")
+    items = await threads.list_threads(request.ctx.db, principal.caseworker, _settings(request), which)
+    return json({"filter": which, "threads": items})
+
+
+@bp.get("/threads/<thread_id:int>")
+async def thread_detail(request: Request, thread_id: int) -> JSONResponse:
+    principal = await authenticate(request)
+    return json(
+        await threads.thread_detail(request.ctx.db, principal.caseworker, thread_id, _settings(request))
+    )
 
 
 @bp.get("/canned-texts")

@@ -114,6 +114,15 @@ OPENAPI: dict[str, Any] = {
             ),
         },
         "/messages/{id}/journal": {"post": _op("Journal a message (included in the export)", params=["id"])},
+        "/threads": {
+            "get": _op(
+                "Message threads, newest first (filter: unanswered = the citizen wrote last, or all)",
+                params=["filter"],
+            )
+        },
+        "/threads/{id}": {
+            "get": _op("A thread's citizen and every message with them (marks theirs read)", params=["id"])
+        },
         "/canned-texts": {"get": _op("Canned texts", params=["language"])},
         "/live": {"get": _op("Conversations waiting for or owned by a person")},
         "/live/{cid}": {"get": _op("The conversation's recent transcript", params=["cid"])},

@@ -17,8 +17,8 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, redirect
 from sanic.response import html as html_response
 
-from backend.errors import DomainError, Forbidden, Unauthorized
-from backend.inbox import admin, live
+from backend.errors import DomainError, Forbidden, InvalidInput, Unauthorized
+from backend.inbox import admin, live, threads
 from backend.inbox import applications as inbox_applications
 from backend.inbox.auth import (
     CSRF_FIELD,
@@ -53,7 +53,7 @@ def page(title: str, body: str, principal: Principal | None = None, *, status: i
     if principal is not None:
         admin_link = '<a href="/inbox/admin">Administration</a>' if principal.caseworker.is_admin else ""
         nav = (
-            '<a href="/inbox">Applications</a> <a href="/inbox/live">Live</a> '
+            '<a href="/inbox">Applications</a> <a href="/inbox/messages">Messages</a> <a href="/inbox/live">Live</a> '
             f"{admin_link} <span>{e(principal.caseworker.username)}</span>"
             f'<form class="inline" method="post" action="/inbox/logout">{csrf_field(principal)}'
             '<button type="submit">Log out</button></form>'
@@ -99,7 +99,10 @@ def signed_in(*, admin_only: bool = False) -> Callable[[Page], Page]:
             try:
                 return await handler(request, principal, *args, **kwargs)
             except DomainError as exc:
-                await request.ctx.db.rollback()
+                db = request.ctx.db
+                await db.rollback()  # expires every loaded object: load the principal's again
+                await db.refresh(principal.caseworker)
+                await db.refresh(principal.session)
                 return page("Not possible", f'<p class="error">{e(exc)}</p>', principal, status=exc.status)
 
         return wrapper
@@ -235,6 +238,48 @@ def _journal_cell(message: dict[str, Any], base: str, token: str) -> str:
     return f'<form class="inline" method="post" action="{action}">{token}<button>Journal</button></form>'
 
 
+def _messages_table(messages: list[dict[str, Any]], base: str, token: str) -> str:
+    """Secure messages with read time, how each notification went, and the journal action."""
+    rows = "".join(
+        f'<tr><td>{e(m["sent_at"])}</td><td>{e(m["from"])}</td><td class="citizen">{e(m["text"])}</td>'
+        f"<td>{e(m['read_at'] or 'unread')}</td>"
+        f"<td>{e('; '.join(n['channel'] + ': ' + n['status'] for n in m['notifications']))}</td>"
+        f"<td>{_journal_cell(m, base, token)}</td></tr>"
+        for m in messages
+    )
+    head = "<tr><th>Sent</th><th>From</th><th>Text</th><th>Read</th><th>Notification</th><th></th></tr>"
+    return f"<table><thead>{head}</thead><tbody>{rows}</tbody></table>" if messages else "<p>No messages.</p>"
+
+
+async def _canned_options(db: Any, language: str | None) -> str:
+    return "".join(
+        f'<option value="{e(c.text)}">{e(c.language)} · {e(c.title)}</option>'
+        for c in await admin.list_canned(db, language)
+    )
+
+
+def _message_form(action: str, canned: str, token: str) -> str:
+    return (
+        f'<form method="post" action="{e(action)}">{token}'
+        f'<p><select name="canned" aria-label="Canned text"><option value="">Canned text…</option>{canned}</select></p>'
+        '<p><textarea name="text" aria-label="Message"></textarea></p><button type="submit">Send message</button></form>'
+    )
+
+
+async def _assign_form(db: Any, base: str, assigned: int | None, token: str) -> str:
+    options = "".join(
+        f'<option value="{c.id}"{" selected" if c.id == assigned else ""}>{e(c.username)}</option>'
+        for c in await admin.list_caseworkers(db)
+        if c.active
+    )
+    shared = f'<option value=""{" selected" if assigned is None else ""}>shared queue</option>'
+    return (
+        f'<form method="post" action="{base}/assign">{token}'
+        f'<select name="caseworker_id" aria-label="Assign to">{shared}{options}</select>'
+        '<button type="submit">Assign</button></form>'
+    )
+
+
 def _changed_by(preference: dict[str, Any]) -> str:
     if not preference:
         return ""
@@ -263,17 +308,8 @@ async def application_page(request: Request, principal: Principal, reference: st
         f'<tr><td>{e(m["at"])}</td><td>{e(m["from"])}</td><td class="citizen">{e(m["text"])}</td></tr>'
         for m in d["transcript"]
     )
-    messages = "".join(
-        f'<tr><td>{e(m["sent_at"])}</td><td>{e(m["from"])}</td><td class="citizen">{e(m["text"])}</td>'
-        f"<td>{e(m['read_at'] or 'unread')}</td>"
-        f"<td>{e('; '.join(n['channel'] + ': ' + n['status'] for n in m['notifications']))}</td>"
-        f"<td>{_journal_cell(m, base, token)}</td></tr>"
-        for m in d["messages"]
-    )
-    canned = "".join(
-        f'<option value="{e(c.text)}">{e(c.language)} · {e(c.title)}</option>'
-        for c in await admin.list_canned(db, d["language"])
-    )
+    canned = await _canned_options(db, d["language"])
+    assign = await _assign_form(db, base, d["assigned_caseworker_id"], token)
     contact = d["contact"]
     preference = contact["preference"] or {}
     body = (
@@ -286,12 +322,11 @@ async def application_page(request: Request, principal: Principal, reference: st
         f"<h2>Contact</h2><p>Phone on the application: {e(contact['application_phone'])}; chosen channels: "
         f"{e(', '.join(preference.get('channels') or []))}; phone {e(preference.get('phone'))}; e-mail {e(preference.get('email'))}"
         f"{_changed_by(preference)}</p>"
-        f"<h2>Messages</h2><table><tbody>{messages}</tbody></table>"
-        f'<form method="post" action="{base}/messages">{token}'
-        f'<p><select name="canned" aria-label="Canned text"><option value="">Canned text…</option>{canned}</select></p>'
-        '<p><textarea name="text" aria-label="Message" required></textarea></p><button type="submit">Send message</button></form>'
+        f"<h2>Messages</h2>{_messages_table(d['messages'], base, token)}"
+        f"{_message_form(f'{base}/messages', canned, token)}"
         f"<h2>Transcript</h2><table><tbody>{transcript}</tbody></table>"
         "<h2>Actions</h2>"
+        f"{assign}"
         f'<form method="post" action="{base}/take-over">{token}<button type="submit">Mark as taken over</button></form>'
         f'<form method="post" action="{base}/decision">{token}<select name="decision"><option>granted</option><option>refused</option></select>'
         '<input type="date" name="decided_on" required><button type="submit">Record decision</button></form>'
@@ -330,6 +365,18 @@ async def application_journal(
     return redirect(f"/inbox/applications/{reference}")
 
 
+@bp.post("/applications/<reference:str>/assign")
+@signed_in()
+async def application_assign(request: Request, principal: Principal, reference: str) -> HTTPResponse:
+    chosen = form_value(request, "caseworker_id")
+    if chosen and not chosen.isdigit():
+        raise InvalidInput("caseworker_id must be a number")
+    await inbox_applications.assign(
+        request.ctx.db, principal.caseworker, reference, int(chosen) if chosen else None
+    )
+    return redirect(f"/inbox/applications/{reference}")
+
+
 @bp.post("/applications/<reference:str>/take-over")
 @signed_in()
 async def application_take_over(request: Request, principal: Principal, reference: str) -> HTTPResponse:
@@ -348,6 +395,77 @@ async def application_decision(request: Request, principal: Principal, reference
         form_value(request, "decided_on"),
     )
     return redirect(f"/inbox/applications/{reference}")
+
+
+# --- secure-message threads --------------------------------------------------------------------
+
+
+@bp.get("/messages")
+@signed_in()
+async def threads_page(request: Request, principal: Principal) -> HTTPResponse:
+    which = request.args.get("filter", "unanswered")
+    items = await threads.list_threads(request.ctx.db, principal.caseworker, request.app.ctx.settings, which)
+    tabs = " · ".join(f'<a href="/inbox/messages?filter={f}">{f}</a>' for f in threads.FILTERS)
+    rows = "".join(
+        f'<tr><td><a href="/inbox/messages/{t["thread_id"]}">{e(t["name"] or t["cpr_masked"])}</a></td>'
+        f"<td>{e(t['cpr_masked'])}</td><td>{e(t['application_reference'] or 'general')}</td>"
+        f"<td>{e(t['last_at'])}</td><td>{e(t['last_from'])}</td><td>{t['unread'] or ''}</td></tr>"
+        for t in items
+    )
+    head = "<tr><th>Citizen</th><th>CPR</th><th>Application</th><th>Last message</th><th>From</th><th>Unread</th></tr>"
+    body = f"<p>{tabs}</p>" + (
+        f"<table><thead>{head}</thead><tbody>{rows}</tbody></table>" if items else "<p>No threads.</p>"
+    )
+    return page("Messages", body, principal)
+
+
+@bp.get("/messages/<thread_id:int>")
+@signed_in()
+async def thread_page(request: Request, principal: Principal, thread_id: int) -> HTTPResponse:
+    db = request.ctx.db
+    d = await threads.thread_detail(db, principal.caseworker, thread_id, request.app.ctx.settings)
+    token = csrf_field(principal)
+    base = f"/inbox/messages/{thread_id}"
+    reference = d["application_reference"]
+    about = (
+        f'application <a href="/inbox/applications/{e(reference)}">{e(reference)}</a>'
+        if reference
+        else "general"
+    )
+    contact = d["contact"] or {}
+    body = (
+        f"<p>{e(d['name'])} · {e(d['cpr_masked'])} · {about}</p>"
+        f"<p>Notifications go to: {e(', '.join(contact.get('channels') or []) or 'the defaults')}"
+        f"{_changed_by(contact)}</p>"
+        f"{_messages_table(d['messages'], base, token)}"
+        f"{_message_form(f'{base}/messages', await _canned_options(db, contact.get('language')), token)}"
+    )
+    return page("Messages with a citizen", body, principal)
+
+
+@bp.post("/messages/<thread_id:int>/messages")
+@signed_in()
+async def thread_reply(request: Request, principal: Principal, thread_id: int) -> HTTPResponse:
+    db = request.ctx.db
+    thread = await threads.get_thread(db, thread_id)
+    await messaging.caseworker_writes(
+        db,
+        caseworker_id=principal.caseworker.id,
+        cpr=thread.person_cpr,
+        application_reference=thread.application_reference,
+        text=form_value(request, "text") or form_value(request, "canned"),
+        settings=request.app.ctx.settings,
+    )
+    return redirect(f"/inbox/messages/{thread_id}")
+
+
+@bp.post("/messages/<thread_id:int>/messages/<message_id:int>/journal")
+@signed_in()
+async def thread_journal(
+    request: Request, principal: Principal, thread_id: int, message_id: int
+) -> HTTPResponse:
+    await messaging.journal(request.ctx.db, caseworker_id=principal.caseworker.id, message_id=message_id)
+    return redirect(f"/inbox/messages/{thread_id}")
 
 
 # --- live --------------------------------------------------------------------------------------
