@@ -21,6 +21,7 @@ BLUEPRINTS: list[str] = [
     "backend.api.internal_messages",
     "backend.inbox.api",
     "backend.inbox.pages",
+    "backend.inbox.admin_pages",
     "backend.channels.web",
     "backend.channels.sms",
     "backend.channels.telegram",

@@ -520,35 +520,3 @@ async def live_write(request: Request, principal: Principal, cid: str) -> HTTPRe
 async def live_close(request: Request, principal: Principal, cid: str) -> HTTPResponse:
     await live.close(request.ctx.db, principal.caseworker.id, cid)
     return redirect("/inbox/live")
-
-
-# --- administration ----------------------------------------------------------------------------
-
-
-@bp.get("/admin")
-@signed_in(admin_only=True)
-async def admin_page(request: Request, principal: Principal) -> HTTPResponse:
-    db = request.ctx.db
-    caseworkers = "".join(
-        f"<tr><td>{e(c.username)}</td><td>{e(c.role)}</td><td>{e(c.email)}</td>"
-        f"<td>{'digest' if c.designated_for_digest else ''}</td><td>{'active' if c.active else 'inactive'}</td></tr>"
-        for c in await admin.list_caseworkers(db)
-    )
-    rules = "".join(
-        f"<tr><td>{e(r['from'])}–{e(r['to'])}</td><td>{e(r['caseworker_id'])}</td></tr>"
-        for r in map(admin.rule_record, await admin.list_rules(db))
-    )
-    entries = (await admin.read_audit(db, reader=principal.actor, action=request.args.get("action") or None))[
-        :200
-    ]
-    log = "".join(
-        f"<tr><td>{e(x['at'])}</td><td>{e(x['actor'])}</td><td>{e(x['action'])}</td><td>{e(x['application_reference'])}</td></tr>"
-        for x in entries
-    )
-    body = (
-        f"<h2>Caseworkers</h2><table><tbody>{caseworkers}</tbody></table>"
-        f"<h2>Routing rules (CPR birthday)</h2><table><tbody>{rules}</tbody></table>"
-        f'<h2>Audit log</h2><form method="get"><input name="action" placeholder="action"><button>Filter</button></form>'
-        f"<table><tbody>{log}</tbody></table>"
-    )
-    return page("Administration", body, principal)
