@@ -342,18 +342,21 @@ async def application_page(request: Request, principal: Principal, reference: st
 @bp.post("/applications/<reference:str>/messages")
 @signed_in()
 async def application_message(request: Request, principal: Principal, reference: str) -> HTTPResponse:
-    db = request.ctx.db
-    cpr, ref = await messaging.resolve_recipient(db, cpr=None, application_reference=reference)
-    text = form_value(request, "text") or form_value(request, "canned")
+    cpr, ref = await messaging.resolve_recipient(request.ctx.db, cpr=None, application_reference=reference)
+    await _write_from_form(request, principal, cpr, ref)
+    return redirect(f"/inbox/applications/{reference}")
+
+
+async def _write_from_form(request: Request, principal: Principal, cpr: str, reference: str | None) -> None:
+    """The message form: the typed text, or else the chosen canned text."""
     await messaging.caseworker_writes(
-        db,
+        request.ctx.db,
         caseworker_id=principal.caseworker.id,
         cpr=cpr,
-        application_reference=ref,
-        text=text,
+        application_reference=reference,
+        text=form_value(request, "text") or form_value(request, "canned"),
         settings=request.app.ctx.settings,
     )
-    return redirect(f"/inbox/applications/{reference}")
 
 
 @bp.post("/applications/<reference:str>/messages/<message_id:int>/journal")
@@ -446,16 +449,8 @@ async def thread_page(request: Request, principal: Principal, thread_id: int) ->
 @bp.post("/messages/<thread_id:int>/messages")
 @signed_in()
 async def thread_reply(request: Request, principal: Principal, thread_id: int) -> HTTPResponse:
-    db = request.ctx.db
-    thread = await threads.get_thread(db, thread_id)
-    await messaging.caseworker_writes(
-        db,
-        caseworker_id=principal.caseworker.id,
-        cpr=thread.person_cpr,
-        application_reference=thread.application_reference,
-        text=form_value(request, "text") or form_value(request, "canned"),
-        settings=request.app.ctx.settings,
-    )
+    thread = await threads.get_thread(request.ctx.db, thread_id)
+    await _write_from_form(request, principal, thread.person_cpr, thread.application_reference)
     return redirect(f"/inbox/messages/{thread_id}")
 
 
