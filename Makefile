@@ -49,8 +49,8 @@ model: $(RASA_VENV)/.installed
 
 .PHONY: messages
 messages: $(BACKEND_VENV)/.installed   ## extract new texts and merge them into the kl/da/sv catalogs
-	$(BACKEND_VENV)/bin/pybabel extract -q -F babel.cfg -k N_ --sort-by-file --no-wrap -o locales/messages.pot backend
-	$(BACKEND_VENV)/bin/pybabel update -q -i locales/messages.pot -d locales --no-wrap
+	$(BPY) scripts/catalogs.py extract
+	$(BPY) scripts/catalogs.py update
 
 .PHONY: catalogs
 catalogs: $(BACKEND_VENV)/.installed   ## compile .po to .mo (the backend also compiles in memory if missing)

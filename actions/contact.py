@@ -1,8 +1,10 @@
-"""The citizen changes where notifications go (issue 4, seed 004): a new mobile number or e-mail.
+"""The citizen changes where notifications go (issue 4, seed 004): a new mobile number or e-mail,
+or which channel comes first (SMS, e-mail, Telegram).
 
 `action_start_contact_change` shows the current data (after eID login) and opens `contact_form`;
-`validate_contact_form` accepts a valid number or an e-mail address; `action_change_contact` saves
-it through the backend, which records the change as made by the citizen.
+`validate_contact_form` accepts a valid number, an e-mail address or a channel's name;
+`action_change_contact` saves it through the backend, which records the change as made by the
+citizen (and refuses a channel it has no address for).
 """
 
 from __future__ import annotations
@@ -28,11 +30,40 @@ EMAIL = re.compile(r"[^@\s<>\"']{1,64}@[^@\s<>\"']{1,190}\.[A-Za-z]{2,24}")
 NONE_SHOWN = "–"
 
 
+CHANNELS = ("sms", "email", "telegram")
+# A channel's name as citizens write it (and the buttons' payloads), in kl, da, sv and English.
+CHANNEL_WORDS = {
+    "sms": "sms",
+    "sms-imik": "sms",
+    "sms-ikkut": "sms",
+    "tekstbesked": "sms",
+    "sms-besked": "sms",
+    "textmeddelande": "sms",
+    "e-mail": "email",
+    "email": "email",
+    "mail": "email",
+    "e-mailikkut": "email",
+    "e-post": "email",
+    "epost": "email",
+    "telegram": "telegram",
+    "telegramikkut": "telegram",
+}
+
+
+def chosen_channel(text: str) -> str | None:
+    """The channel a one-word answer names ("SMS", "e-post!", "telegramikkut"), else None."""
+    return CHANNEL_WORDS.get(text.strip().strip(".!").strip().casefold())
+
+
 def parse_contact(text: Any) -> dict[str, Any] | None:
     """{"email": ..., "channels": [...]} or {"phone": ..., "channels": [...]}: the new detail first
-    among the notification channels; None when the text holds neither."""
+    among the notification channels; {"channels": [...]} for a channel's name alone; None when the
+    text holds none of these."""
     if not isinstance(text, str) or len(text) > 300:
         return None
+    channel = chosen_channel(text)
+    if channel:
+        return {"channels": [channel, *(c for c in CHANNELS if c != channel)]}
     email = EMAIL.search(text)
     if email:
         return {"email": email.group(0), "channels": ["email", "sms", "telegram"]}
@@ -113,11 +144,17 @@ class ActionChangeContact(Action):
             backend_unavailable(dispatcher)
             return done
         body = reply.body
-        if reply.status_code == 200 and body.get("status") == "ok":
+        only_channel = "email" not in change and "phone" not in change
+        if reply.status_code == 200 and body.get("status") == "ok" and only_channel:
+            dispatcher.utter_message(response=f"utter_contact_channel_{change['channels'][0]}")
+        elif reply.status_code == 200 and body.get("status") == "ok":
             dispatcher.utter_message(
                 response="utter_contact_changed",
                 contact=change.get("email") or display_phone(change.get("phone")),
             )
+        elif reply.status_code == 400 and body.get("error") == "no_address":
+            dispatcher.utter_message(response="utter_contact_channel_missing")
+            return [*done, FollowupAction("contact_form")]  # ask again: a number, an address or a channel
         elif body.get("status") == "login_required":
             dispatcher.utter_message(response="utter_login_required", login_url=body.get("login_url"))
         elif reply.status_code == 400:

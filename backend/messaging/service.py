@@ -279,7 +279,12 @@ async def change_contact(
     if channels is not None:
         if not isinstance(channels, list) or any(c not in CHANNELS for c in channels):
             raise InvalidInput(f"channels must be a list of {', '.join(CHANNELS)}")
-        preference.channels = list(dict.fromkeys(channels))
+        channels = list(dict.fromkeys(channels))
+        if channels and phone is None and email is None:
+            # A choice of channel alone: only one the municipality can reach the citizen on.
+            if await address_for(db, cpr, channels[0], preference) is None:
+                raise InvalidInput(f"no address for {channels[0]}", code="no_address")
+        preference.channels = channels
     if language is not None:
         preference.language = language
     preference.changed_by = changed_by

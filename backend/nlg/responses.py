@@ -39,6 +39,23 @@ NO = Button(
 )
 YES_NO = (YES, NO)
 
+# Answers to "how should we tell you?": the payload is the word the contact form understands.
+CHANNEL_SMS = Button(
+    # NOTE: Button: be told by SMS that a message is waiting. Short.
+    N_("SMS"),
+    "sms",
+)
+CHANNEL_EMAIL = Button(
+    # NOTE: Button: be told by e-mail that a message is waiting. Short.
+    N_("E-mail"),
+    "e-mail",
+)
+CHANNEL_TELEGRAM = Button(
+    # NOTE: Button: be told on Telegram that a message is waiting. Short.
+    N_("Telegram"),
+    "telegram",
+)
+
 APPLY = Button(
     # NOTE: Button in the help menu: start an application for housing benefit.
     N_("Apply for housing benefit"),
@@ -210,12 +227,35 @@ RESPONSES: dict[str, Response] = {
         N_("We tell you that a message is waiting by SMS to {sms_to} and by e-mail to {email_to}."),
     ),
     "utter_ask_contact_detail": Response(
-        # NOTE: Asks for the new mobile number or e-mail address for notifications.
-        N_("Write the new mobile number or e-mail address we should use."),
+        # NOTE: Asks for the new mobile number or e-mail address for notifications, or which channel should come first. Keep the channel names as on the buttons.
+        N_(
+            "Write the new mobile number or e-mail address we should use. "
+            "Or choose how we tell you: SMS, e-mail or Telegram."
+        ),
+        (CHANNEL_SMS, CHANNEL_EMAIL, CHANNEL_TELEGRAM),
     ),
     "utter_contact_invalid": Response(
         # NOTE: What the citizen wrote is neither a valid mobile number nor an e-mail address.
         N_("That is not a mobile number or an e-mail address I can use. Please try again."),
+    ),
+    "utter_contact_channel_sms": Response(
+        # NOTE: Confirms that notifications now go by SMS first.
+        N_("Thank you. From now on we will tell you by SMS first when a message is waiting."),
+    ),
+    "utter_contact_channel_email": Response(
+        # NOTE: Confirms that notifications now go by e-mail first.
+        N_("Thank you. From now on we will tell you by e-mail first when a message is waiting."),
+    ),
+    "utter_contact_channel_telegram": Response(
+        # NOTE: Confirms that notifications now go by Telegram first.
+        N_("Thank you. From now on we will tell you on Telegram first when a message is waiting."),
+    ),
+    "utter_contact_channel_missing": Response(
+        # NOTE: The citizen chose a channel for which the municipality has no number, address or Telegram chat yet.
+        N_(
+            "We have no number, address or Telegram chat for that yet. Write the mobile number or "
+            "e-mail address, or write to us once on Telegram."
+        ),
     ),
     "utter_contact_changed": Response(
         # NOTE: Confirms the change of contact data; {contact} is the new number or address.

@@ -36,7 +36,37 @@ def test_a_number_or_an_address_is_understood(text: str, change: dict) -> None:
     assert parse_contact(text) == change
 
 
-@pytest.mark.parametrize("text", ["", "ved ikke", "12", "<script>@</script>", "a@b", "x" * 400, None, 42])
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("SMS", "sms"),
+        ("e-post!", "email"),
+        (" E-mail. ", "email"),
+        ("Telegramikkut", "telegram"),
+        ("mail", "email"),
+    ],
+)
+def test_a_channel_named_alone_is_a_choice_of_the_first_channel(text: str, first: str) -> None:
+    change = parse_contact(text)
+    assert change is not None and set(change) == {"channels"}
+    assert change["channels"][0] == first and sorted(change["channels"]) == ["email", "sms", "telegram"]
+
+
+async def test_a_chosen_channel_is_confirmed_and_one_without_an_address_is_explained(
+    backend: FakeBackend, dispatcher: CollectingDispatcher
+) -> None:
+    backend.answer("POST", f"{BASE}/contact", body={"status": "ok", "contact": {}})
+    await ActionChangeContact().run(dispatcher, make_tracker({"contact_detail": "telegram"}), {})
+    assert backend.sent() == [("POST", f"{BASE}/contact", {"channels": ["telegram", "sms", "email"]})]
+    backend.answer("POST", f"{BASE}/contact", status=400, body={"error": "no_address"})
+    events = await ActionChangeContact().run(dispatcher, make_tracker({"contact_detail": "e-mail"}), {})
+    assert responses(dispatcher) == ["utter_contact_channel_telegram", "utter_contact_channel_missing"]
+    assert events[-1] == {"event": "followup", "timestamp": None, "name": "contact_form"}  # asks again
+
+
+@pytest.mark.parametrize(
+    "text", ["", "ved ikke", "12", "sms og mail", "<script>@</script>", "a@b", "x" * 400, None, 42]
+)
 def test_anything_else_is_not_a_contact(text: object) -> None:
     assert parse_contact(text) is None
 

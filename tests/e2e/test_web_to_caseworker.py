@@ -248,3 +248,14 @@ def test_the_citizen_changes_where_notifications_go_and_it_shows_as_changed_by_h
     ).json()["contact"]
     assert contact["email"] == "hansigne.zeeb@example.gl" and contact["changed_by"] == "citizen"
     assert contact["channels"][0] == "email"
+
+    # Then she chooses the channel alone (the buttons' payloads): Telegram is refused, as there is
+    # no Telegram chat of hers; e-mail, which she just gave, is accepted.
+    asked_again = citizen.say("Jeg vil gerne ændre min e-mail til beskeder")
+    assert rendered("utter_ask_contact_detail", "da") in texts(asked_again)
+    buttons = [b["payload"] for m in asked_again for b in (m.get("buttons") or [])]
+    assert {"sms", "e-mail", "telegram"} <= set(buttons)
+    refused = texts(citizen.say("telegram"))
+    assert rendered("utter_contact_channel_missing", "da") in refused
+    assert rendered("utter_ask_contact_detail", "da") in refused  # and asks again
+    assert rendered("utter_contact_channel_email", "da") in texts(citizen.say("e-mail"))

@@ -122,3 +122,22 @@ async def test_the_current_contact_data_needs_a_login_and_shows_only_the_citizen
     assert after.json["contact"]["changed_by"] == "citizen"
     _, unauthorised = await app.asgi_client.get(f"/internal/conversations/{aviaja.id}/contact")
     assert unauthorised.status == 401
+
+
+async def test_a_channel_chosen_alone_needs_an_address_on_it(app, db: AsyncSession) -> None:
+    conversation = await create_conversation(db, cpr=AVIAJA)  # a web conversation: no Telegram chat
+    path = f"/internal/conversations/{conversation.id}/contact"
+    _, no_email = await app.asgi_client.post(path, json={"channels": ["email", "sms"]}, headers=AUTH)
+    _, no_chat = await app.asgi_client.post(path, json={"channels": ["telegram"]}, headers=AUTH)
+    assert (no_email.status, no_email.json["error"]) == (400, "no_address")
+    assert (no_chat.status, no_chat.json["error"]) == (400, "no_address")
+    assert await db.get(ContactPreference, AVIAJA) is None  # nothing half-stored
+
+    await app.asgi_client.post(path, json={"email": "aviaja@example.gl"}, headers=AUTH)
+    _, chosen = await app.asgi_client.post(
+        path, json={"channels": ["email", "sms", "telegram"]}, headers=AUTH
+    )
+    assert chosen.status == 200
+    db.expire_all()
+    preference = await db.get(ContactPreference, AVIAJA)
+    assert (preference.channels, preference.email) == (["email", "sms", "telegram"], "aviaja@example.gl")
