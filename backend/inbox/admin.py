@@ -96,14 +96,27 @@ async def update_caseworker(
     caseworker = await db.get(Caseworker, caseworker_id)
     if caseworker is None:
         raise NotFound("unknown caseworker")
+    if "role" in changes and changes["role"] not in ROLES:
+        raise InvalidInput("role must be caseworker or administrator")
+    for flag in ("designated_for_digest", "active"):
+        if flag in changes and not isinstance(changes[flag], bool):
+            raise InvalidInput(f"{flag} must be a boolean")
+    stays_admin = changes.get("role", caseworker.role) == "administrator" and changes.get(
+        "active", caseworker.active
+    )
+    if (
+        caseworker.is_admin
+        and caseworker.active
+        and not stays_admin
+        and await _other_active_admins(db, caseworker_id) == 0
+    ):
+        raise Conflict(
+            "the last active administrator cannot be deactivated or demoted", code="last_administrator"
+        )
     if "role" in changes:
-        if changes["role"] not in ROLES:
-            raise InvalidInput("role must be caseworker or administrator")
         caseworker.role = changes["role"]
     for flag in ("designated_for_digest", "active"):
         if flag in changes:
-            if not isinstance(changes[flag], bool):
-                raise InvalidInput(f"{flag} must be a boolean")
             setattr(caseworker, flag, changes[flag])
     if "email" in changes:
         caseworker.email = changes["email"] or None
@@ -123,6 +136,17 @@ async def update_caseworker(
     )
     await db.commit()
     return caseworker
+
+
+async def _other_active_admins(db: AsyncSession, caseworker_id: int) -> int:
+    """Active administrators besides this one, their rows locked (PostgreSQL) so that two
+    administrators deactivating each other at once cannot both succeed."""
+    found = await db.execute(
+        select(Caseworker.id)
+        .where(Caseworker.role == "administrator", Caseworker.active.is_(True))
+        .with_for_update()
+    )
+    return len([i for i in found.scalars().all() if i != caseworker_id])
 
 
 def _day_month(text: Any) -> tuple[int, int]:

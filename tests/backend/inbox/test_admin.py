@@ -56,6 +56,33 @@ async def test_a_deactivated_caseworker_can_no_longer_log_in(app, db: AsyncSessi
     assert bad.status == 400
 
 
+async def test_the_last_active_administrator_cannot_be_deactivated_or_demoted(app, db: AsyncSession) -> None:
+    ivalo = await create_caseworker(db, username="ivalo", role="administrator")
+    ivalo_id = ivalo.id
+    session = await log_in(app, "ivalo")  # development mode also creates the demo "admin"
+    others = (
+        await db.execute(
+            select(Caseworker.id).where(Caseworker.role == "administrator", Caseworker.id != ivalo_id)
+        )
+    ).scalars()
+    for other in others.all():
+        _, off = await app.asgi_client.patch(
+            f"/api/caseworker/admin/caseworkers/{other}", json={"active": False}, headers=session.headers
+        )
+        assert off.status == 200
+    for change in ({"active": False}, {"role": "caseworker"}):
+        _, refused = await app.asgi_client.patch(
+            f"/api/caseworker/admin/caseworkers/{ivalo_id}", json=change, headers=session.headers
+        )
+        assert (refused.status, refused.json["error"]) == (409, "last_administrator"), change
+    _, digest = await app.asgi_client.patch(
+        f"/api/caseworker/admin/caseworkers/{ivalo_id}",
+        json={"designated_for_digest": True},
+        headers=session.headers,
+    )
+    assert digest.status == 200  # other changes to the last administrator are fine
+
+
 async def test_a_routing_rule_assigns_new_applications_by_birthday_and_bad_ranges_are_refused(
     app, db: AsyncSession, settings
 ) -> None:
