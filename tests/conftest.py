@@ -218,6 +218,21 @@ def inissiaq(stack: Stack, *args: str) -> str:
     return result.stdout
 
 
+def backend_rows(stack: Stack, query: str, *args: Any) -> list[dict[str, Any]]:
+    """Rows of the stack's backend database, for checks that the product's answers cannot show
+    (for example that a message was never queued, rather than queued and not yet sent)."""
+    import asyncpg
+
+    async def fetch() -> list[dict[str, Any]]:
+        connection = await asyncpg.connect(stack.database_url)
+        try:
+            return [dict(row) for row in await connection.fetch(query, *args)]
+        finally:
+            await connection.close()
+
+    return asyncio.run(fetch())
+
+
 def applications(stack: Stack) -> list[dict[str, Any]]:
     return json.loads(inissiaq(stack, "applications", "list", "--json"))
 

@@ -13,7 +13,14 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from scripts.stack import Stack
-from tests.conftest import TELEGRAM_SECRET, TWILIO_SID, TWILIO_TOKEN, Providers, applications_of
+from tests.conftest import (
+    TELEGRAM_SECRET,
+    TWILIO_SID,
+    TWILIO_TOKEN,
+    Providers,
+    applications_of,
+    backend_rows,
+)
 from tests.fakes.telegram_api import callback_update, text_update
 
 AVIAJA = "0708861234"  # in the register with +299 55 12 34
@@ -162,6 +169,7 @@ def test_a_forged_twilio_signature_is_refused_and_nothing_happens(stack, provide
     phone = Phone(stack, providers, "+299559902")
     response = phone.post("Hvad er boligsikring?", signature="Zm9yZ2Vk")
     assert response.status_code == 403
+    assert backend_rows(stack, "SELECT id FROM inbound_messages WHERE sender = $1", phone.number) == []
     assert nothing_new(phone.received, 0)
 
 
@@ -177,6 +185,13 @@ def test_a_replayed_message_sid_and_update_id_give_one_turn(stack, providers) ->
         assert chat.post(update).status_code == 200
     answered = wait_for(chat.received, 0)
     assert nothing_new(chat.received, len(answered))
+    stored = backend_rows(
+        stack,
+        "SELECT provider FROM inbound_messages WHERE external_id IN ($1, $2)",
+        "SM" + "ab" * 16,
+        "777777",
+    )
+    assert sorted(row["provider"] for row in stored) == ["telegram", "twilio"]  # one row each
 
 
 def test_stop_silences_every_send_until_start(stack, providers) -> None:
@@ -184,8 +199,17 @@ def test_stop_silences_every_send_until_start(stack, providers) -> None:
     confirmation = phone.say("STOP")
     assert "START" in confirmation
     seen = len(phone.received())
-    assert phone.post("Hvad er boligsikring?").status_code == 200
-    assert nothing_new(phone.received, seen, wait=6)
+    sid = f"SM{next(_sids):032d}"
+    assert phone.post("Hvad er boligsikring?", sid=sid).status_code == 200
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not backend_rows(
+        stack, "SELECT 1 FROM inbound_messages WHERE external_id = $1 AND status = 'done'", sid
+    ):
+        time.sleep(0.2)
+    # The bot's turn has been handled, and its replies were never queued: nothing can go out later.
+    queued = backend_rows(stack, "SELECT kind FROM outbox_messages WHERE recipient = $1", phone.number)
+    assert [row["kind"] for row in queued] == ["opt_out_confirmation"]
+    assert len(phone.received()) == seen
     phone.say("START")
     assert phone.say("Hvad er boligsikring?")
 
