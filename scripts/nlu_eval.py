@@ -8,6 +8,7 @@ parsed and scored: intent accuracy, intent macro-F1 and entity F1.
     .venv-rasa/bin/python scripts/nlu_eval.py             # evaluate, print the table
     .venv-rasa/bin/python scripts/nlu_eval.py --cached    # reuse the result for unchanged inputs
     .venv-rasa/bin/python scripts/nlu_eval.py --write-docs
+    .venv-rasa/bin/python scripts/nlu_eval.py --cached --mistakes   # which held-out examples it got wrong
 
 Exits 1 when a language's intent macro-F1 is below --min-f1 (default 0.75: a guard against regressions, below the measured figures in docs/nlu-evaluation.md).
 """
@@ -86,10 +87,13 @@ def score(model: Path, held_out: dict[str, Any]) -> dict[str, dict[str, float]]:
         gold: list[str] = []
         predicted: list[str] = []
         entity_tp = entity_fp = entity_fn = 0
+        mistakes: list[list[str]] = []
         for example in data.intent_examples:
             parsed = asyncio.run(agent.parse_message(example.get("text")))
             gold.append(example.get("intent"))
             predicted.append(parsed["intent"]["name"])
+            if gold[-1] != predicted[-1]:
+                mistakes.append([gold[-1], predicted[-1], example.get("text")])
             expected = {(e["entity"], str(e.get("value"))) for e in example.get("entities") or []}
             found = {(e["entity"], str(e.get("value"))) for e in parsed.get("entities") or []}
             entity_tp += len(expected & found)
@@ -102,6 +106,7 @@ def score(model: Path, held_out: dict[str, Any]) -> dict[str, dict[str, float]]:
             "intent_accuracy": accuracy_score(gold, predicted),
             "intent_macro_f1": f1_score(gold, predicted, average="macro", zero_division=0),
             "entity_f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+            "mistakes": sorted(mistakes),
         }
     return results
 
@@ -129,6 +134,7 @@ def main() -> int:
     parser.add_argument("--cached", action="store_true", help="reuse the result for unchanged inputs")
     parser.add_argument("--write-docs", action="store_true", help="write docs/nlu-evaluation.md")
     parser.add_argument("--min-f1", type=float, default=0.75)
+    parser.add_argument("--mistakes", action="store_true", help="list the held-out examples it got wrong")
     args = parser.parse_args()
 
     key = inputs_hash()
@@ -145,6 +151,10 @@ def main() -> int:
         cached.write_text(json.dumps(results, indent=2))
     report = table(results, key)
     print(report)
+    if args.mistakes:
+        for language, row in results.items():
+            for gold, predicted, text in row.get("mistakes", []):
+                print(f"{language}  {gold:>24} -> {predicted:<24} {text}")
     if args.write_docs:
         docs = ROOT / "docs" / "nlu-evaluation.md"
         docs.write_text(
