@@ -12,8 +12,9 @@ import asyncio
 import json
 import os
 import subprocess
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -216,6 +217,17 @@ def inissiaq(stack: Stack, *args: str) -> str:
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+def until(check: Callable[[], Any], *, timeout: float = 30.0, what: str = "condition") -> Any:
+    """The first truthy value of `check()`, polled every 0.2 s; fails the test after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 def backend_rows(stack: Stack, query: str, *args: Any) -> list[dict[str, Any]]:

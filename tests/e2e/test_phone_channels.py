@@ -20,6 +20,7 @@ from tests.conftest import (
     Providers,
     applications_of,
     backend_rows,
+    until,
 )
 from tests.fakes.telegram_api import callback_update, text_update
 
@@ -201,11 +202,13 @@ def test_stop_silences_every_send_until_start(stack, providers) -> None:
     seen = len(phone.received())
     sid = f"SM{next(_sids):032d}"
     assert phone.post("Hvad er boligsikring?", sid=sid).status_code == 200
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not backend_rows(
-        stack, "SELECT 1 FROM inbound_messages WHERE external_id = $1 AND status = 'done'", sid
-    ):
-        time.sleep(0.2)
+    until(
+        lambda: backend_rows(
+            stack, "SELECT 1 FROM inbound_messages WHERE external_id = $1 AND status = 'done'", sid
+        ),
+        timeout=60,
+        what="the bot's turn after STOP",
+    )
     # The bot's turn has been handled, and its replies were never queued: nothing can go out later.
     queued = backend_rows(stack, "SELECT kind FROM outbox_messages WHERE recipient = $1", phone.number)
     assert [row["kind"] for row in queued] == ["opt_out_confirmation"]
@@ -231,13 +234,13 @@ def test_a_permanent_error_is_not_retried_and_shows_as_failed(stack, providers) 
     providers.twilio.refuse(phone.number, code=21211)
     before = providers.twilio.requests
     assert phone.post("Hvad er boligsikring?").status_code == 200
-    deadline = time.monotonic() + 60
-    failed: list[dict] = []
-    while time.monotonic() < deadline and not failed:
+
+    def failed_messages() -> list[dict]:
         listing = httpx.get(f"{stack.backend_url}/dev/outbox", params={"to": phone.number}, timeout=10).json()
-        failed = [m for m in listing["messages"] if m["status"] == "failed"]
-        time.sleep(0.3)
-    assert failed and "21211" in failed[0]["error"]
+        return [m for m in listing["messages"] if m["status"] == "failed"]
+
+    failed = until(failed_messages, timeout=60, what="a failed message")
+    assert "21211" in failed[0]["error"]
     time.sleep(2)
     listing = httpx.get(f"{stack.backend_url}/dev/outbox", params={"to": phone.number}, timeout=10).json()
     assert all(m["attempts"] == 1 for m in listing["messages"])

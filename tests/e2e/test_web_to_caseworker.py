@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
@@ -43,6 +42,7 @@ from tests.conftest import (
     fresh_totp,
     inissiaq,
     texts,
+    until,
 )
 
 pytestmark = pytest.mark.e2e
@@ -55,16 +55,6 @@ PERSONAL = ("Aviaja", "Lyberth", "0708861234", "070886", "Aqqusinersuaq")
 
 def rendered(name: str, language: str, **arguments: object) -> str:
     return render_response(name, language, arguments, "gateway").text
-
-
-def until(check: Callable[[], Any], *, timeout: float = 30.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class Caseworker:
