@@ -11,6 +11,7 @@ from sanic.response import HTTPResponse
 from backend.config import Settings
 from backend.db import create_engine, create_session_factory
 from backend.errors import register_error_handlers
+from backend.limits.address import proxy_config
 from backend.logging_setup import configure_logging
 
 # Each module exposes `bp` (a Blueprint or BlueprintGroup). Add one line per feature.
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, *, name: str = "inissiaq", work
     app = Sanic(name)
     app.config.REQUEST_MAX_SIZE = 256 * 1024
     app.config.KEEP_ALIVE_TIMEOUT = 30
+    app.config.update(proxy_config(settings))  # which proxy headers say who the client is
     app.ctx.settings = settings
     app.ctx.logger = logging.getLogger("inissiaq")
     register_error_handlers(app)
@@ -98,6 +100,7 @@ STARTUP: list[str] = [
     "backend.inbox.demo",
     "backend.messaging.notifications",
     "backend.channels.rasa_client",
+    "backend.limits",
 ]
 
 # Start-up hooks that load demo data: the web instances run them, the worker process does not.

@@ -82,6 +82,17 @@ class Settings:
     history_retention_days: int = 730  # purge: taken-over/decided applications, messages, audit
     dev_password: Secret = field(default_factory=lambda: Secret(""))
     dev_totp_secret: Secret = field(default_factory=lambda: Secret(""))
+    # Abuse limits (backend/limits): hits per fixed window, shared by every instance; 0 turns one off.
+    chat_messages_per_minute: int = 20  # per web session (chat messages and resumes)
+    new_sessions_per_minute: int = 10  # new anonymous chat sessions per client address
+    inbound_turns_per_minute: int = 10  # SMS/Telegram bot turns per phone number or chat
+    handoffs_per_day: int = 5  # live-handoff requests per person (or conversation, anonymous)
+    citizen_messages_per_day: int = 20  # secure messages from a citizen to the municipality
+    applications_per_day: int = 10  # applications started (a draft prepared) per person
+    # The client address behind a reverse proxy (Sanic's own settings); empty/0 trusts no header.
+    forwarded_secret: Secret = field(default_factory=lambda: Secret(""))
+    proxies_count: int = 0
+    real_ip_header: str = ""
 
     @property
     def development(self) -> bool:
@@ -138,4 +149,13 @@ class Settings:
             history_retention_days=int(_env("HISTORY_RETENTION_DAYS", "730")),
             dev_password=Secret(_env("DEV_PASSWORD", "")),
             dev_totp_secret=Secret(_env("DEV_TOTP_SECRET", "")),
+            chat_messages_per_minute=int(_env("CHAT_MESSAGES_PER_MINUTE", "20")),
+            new_sessions_per_minute=int(_env("NEW_SESSIONS_PER_MINUTE", "10")),
+            inbound_turns_per_minute=int(_env("INBOUND_TURNS_PER_MINUTE", "10")),
+            handoffs_per_day=int(_env("HANDOFFS_PER_DAY", "5")),
+            citizen_messages_per_day=int(_env("CITIZEN_MESSAGES_PER_DAY", "20")),
+            applications_per_day=int(_env("APPLICATIONS_PER_DAY", "10")),
+            forwarded_secret=Secret(_env("FORWARDED_SECRET", "")),
+            proxies_count=int(_env("PROXIES_COUNT", "0")),
+            real_ip_header=_env("REAL_IP_HEADER", ""),
         )

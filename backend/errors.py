@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sanic import Request, Sanic
 from sanic.exceptions import SanicException
 from sanic.response import JSONResponse, json
@@ -15,6 +17,12 @@ class DomainError(Exception):
         super().__init__(message or self.code)
         if code:
             self.code = code
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.code, "message": str(self)}
+
+    def headers(self) -> dict[str, str]:
+        return {}
 
 
 class InvalidInput(DomainError):
@@ -47,6 +55,20 @@ class TooManyRequests(DomainError):
     code = "rate_limited"
 
 
+class RateLimited(TooManyRequests):
+    """Over an abuse limit: 429 with `Retry-After` (seconds); the message is written for the citizen."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+
+    def body(self) -> dict[str, Any]:
+        return {**super().body(), "retry_after": self.retry_after}
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
 class UpstreamUnavailable(DomainError):
     status = 503
     code = "upstream_unavailable"
@@ -55,7 +77,7 @@ class UpstreamUnavailable(DomainError):
 def register_error_handlers(app: Sanic) -> None:
     @app.exception(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        return json({"error": exc.code, "message": str(exc)}, status=exc.status)
+        return json(exc.body(), status=exc.status, headers=exc.headers())
 
     @app.exception(SanicException)
     async def _sanic(request: Request, exc: SanicException) -> JSONResponse:

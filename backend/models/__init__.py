@@ -5,6 +5,7 @@ from backend.models import (  # noqa: F401  # noqa: F401
     audit,
     caseworkers,
     conversations,
+    limits,
     messaging,
     outbox,
     registers,
