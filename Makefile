@@ -39,8 +39,8 @@ venvs: $(BACKEND_VENV)/.installed $(RASA_VENV)/.installed
 
 .PHONY: lint
 lint: venvs
-	$(BACKEND_VENV)/bin/ruff check backend actions bot tests scripts
-	$(BACKEND_VENV)/bin/ruff format --check backend actions bot tests scripts
+	$(BACKEND_VENV)/bin/ruff check backend actions bot privacy tests scripts
+	$(BACKEND_VENV)/bin/ruff format --check backend actions bot privacy tests scripts
 
 # ---------------------------------------------------------------- model and catalogs
 .PHONY: model
@@ -74,8 +74,8 @@ browser-deps:
 # ---------------------------------------------------------------- test
 .PHONY: test
 test: venvs catalogs browser-deps
-	$(BACKEND_VENV)/bin/ruff check backend actions bot tests scripts
-	$(BACKEND_VENV)/bin/ruff format --check backend actions bot tests scripts
+	$(BACKEND_VENV)/bin/ruff check backend actions bot privacy tests scripts
+	$(BACKEND_VENV)/bin/ruff format --check backend actions bot privacy tests scripts
 	$(BACKEND_VENV)/bin/pytest -q -p no:cacheprovider tests/backend tests/locales
 	PYTHONPATH=$(CURDIR) $(RASA) data validate --domain domain.yml --data data --config config.yml --fail-on-warnings
 	$(RASA_VENV)/bin/pytest -q -p no:cacheprovider tests/actions tests/bot tests/nlu

@@ -43,8 +43,8 @@ def create_app(settings: Settings | None = None, *, name: str = "inissiaq", work
     """The web application, or with `worker=True` the background process (`backend.worker`): only
     `/healthz` and the background hooks, without the demo-data hooks the web instance runs."""
     settings = settings or Settings.from_env()
-    configure_logging()
     app = Sanic(name)
+    configure_logging(settings.log_level)  # after Sanic(): its constructor replaces Sanic's handlers
     app.config.REQUEST_MAX_SIZE = 256 * 1024
     app.config.KEEP_ALIVE_TIMEOUT = 30
     app.config.update(proxy_config(settings))  # which proxy headers say who the client is

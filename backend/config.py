@@ -51,6 +51,7 @@ class Settings:
     register_delay_ms: int = 0  # artificial latency of the demo registers (tests of slow turns)
     max_message_chars: int = 2000
     redis_url: str = ""
+    log_level: str = "INFO"  # LOG_LEVEL; Rasa reads the same variable
     # Providers (issue 3/4); empty means "use the development sink" in development mode.
     twilio_account_sid: str = ""
     twilio_auth_token: Secret = field(default_factory=lambda: Secret(""))
@@ -121,6 +122,7 @@ class Settings:
             locales_dir=Path(_env("LOCALES_DIR", str(defaults.locales_dir))),
             register_delay_ms=int(_env("REGISTER_DELAY_MS", "0")),
             redis_url=_env("REDIS_URL", ""),
+            log_level=_env("LOG_LEVEL", "INFO").upper(),
             twilio_account_sid=_env("TWILIO_ACCOUNT_SID", ""),
             twilio_auth_token=Secret(_env("TWILIO_AUTH_TOKEN", "")),
             twilio_from_number=_env("TWILIO_FROM_NUMBER", ""),

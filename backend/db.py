@@ -10,8 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 
 def create_engine(async_url: str) -> AsyncEngine:
+    """Every engine of the backend, Alembic's included. SQL parameters (CPR numbers, phone numbers)
+    are never written into error messages or SQL logs (`hide_parameters`)."""
     if async_url.startswith("sqlite"):
-        engine = create_async_engine(async_url, connect_args={"timeout": 30})
+        engine = create_async_engine(async_url, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -22,7 +24,9 @@ def create_engine(async_url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(async_url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_async_engine(
+        async_url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True
+    )
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

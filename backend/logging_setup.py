@@ -1,38 +1,26 @@
-"""Logging that never prints a CPR number or a phone number in clear."""
+"""Logging that never prints a CPR number, a phone number or an e-mail address in clear.
+
+The masking itself is `privacy.log_masking` (shared with Rasa and the action server): every record is
+masked when it is created (message, exception text and traceback, stack), and the handlers of the
+root logger and of Sanic's loggers also mask `extra` fields (Sanic's access line).
+"""
 
 from __future__ import annotations
 
 import logging
-import re
 
-_CPR = re.compile(r"(?<!\d)(\d{6})-?(\d{4})(?!\d)")
-_PHONE = re.compile(r"(?<![\w])\+?\d[\d ]{5,14}\d(?!\d)")
+from privacy import log_masking
 
-
-def mask_personal_data(text: str) -> str:
-    """Mask CPR numbers to their birth date and phone numbers to their last two digits."""
-    text = _CPR.sub(lambda m: f"{m.group(1)}-xxxx", text)
-    return _PHONE.sub(lambda m: "*" * (len(m.group(0)) - 2) + m.group(0)[-2:], text)
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+SANIC_LOGGERS = ("sanic.root", "sanic.error", "sanic.access", "sanic.server", "sanic.websockets")
 
 
-class MaskingFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:
-            return True
-        record.msg = mask_personal_data(message)
-        record.args = None
-        return True
-
-
-def configure_logging(level: int = logging.INFO) -> None:
+def configure_logging(level: str | int = logging.INFO) -> None:
+    """Idempotent; call after the Sanic app exists (its constructor replaces Sanic's handlers)."""
+    log_masking.install()
     root = logging.getLogger()
-    if not any(isinstance(f, MaskingFilter) for h in root.handlers for f in h.filters):
-        if not root.handlers:
-            logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        for handler in root.handlers:
-            handler.addFilter(MaskingFilter())
-    for name in ("sanic.root", "sanic.error", "sanic.access", "sqlalchemy.engine"):
+    if not root.handlers:  # a test runner's handlers and levels stay as they are
+        logging.basicConfig(level=level, format=FORMAT)
+    for name in ("", *SANIC_LOGGERS):
         for handler in logging.getLogger(name).handlers:
-            handler.addFilter(MaskingFilter())
+            log_masking.add_filter(handler)

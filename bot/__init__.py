@@ -1,9 +1,10 @@
 """Rasa-side code: the gateway input channel and the safety patches it installs.
 
-Importing the package masks CPR and phone numbers in every log record of the Rasa process (Rasa
-imports `bot.channels.gateway` while it reads bot/credentials.yml, before any conversation).
+Importing the package masks CPR numbers, phone numbers and e-mail addresses in every log record of
+the Rasa process, tracebacks included (`privacy.log_masking`; Rasa imports `bot.channels.gateway`
+while it reads bot/credentials.yml, before any conversation).
 """
 
-from bot import logging_filter
+from privacy import log_masking
 
-logging_filter.install()
+log_masking.install()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from rasa.core import tracker_store as rasa_tracker_store
 from rasa.core.agent import Agent
 from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore, SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
@@ -82,9 +83,20 @@ def create_strict_tracker_store(store: TrackerStore | None, domain: Domain) -> T
     return FailSafeTrackerStore(primary, on_tracker_store_error=_fail_loudly)
 
 
+def _engine_kwargs_hiding_parameters(url: Any) -> dict[str, Any]:
+    """Rasa's engine arguments plus `hide_parameters`: a failing INSERT of an event (a citizen's
+    message, a slot holding a phone number) never puts the values into the error or the SQL log."""
+    return {**_rasa_engine_kwargs(url), "hide_parameters": True}
+
+
+_rasa_engine_kwargs = rasa_tracker_store.create_engine_kwargs
+
+
 def install() -> None:
-    """Patch `Agent` (idempotent); runs when the gateway channel is imported, before the agent loads."""
+    """Patch `Agent` and the SQL store's engine arguments (idempotent); runs when the gateway channel
+    is imported, before the agent loads."""
     Agent._create_tracker_store = staticmethod(create_strict_tracker_store)  # type: ignore[method-assign]
+    rasa_tracker_store.create_engine_kwargs = _engine_kwargs_hiding_parameters
 
 
 def primary_store(store: Any) -> Any:

@@ -35,3 +35,15 @@ async def test_empty_settings_from_the_environment_mean_a_sqlite_file(tmp_path: 
     assert (tmp_path / "t.db").exists()
     stored = await agent.tracker_store.retrieve("c-1")
     assert stored is not None and stored.latest_message.text == "hej"
+
+
+def test_the_sql_store_never_puts_parameter_values_into_its_errors(tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    import bot.channels.gateway  # noqa: F401  (installs the patches, as Rasa does when it reads credentials.yml)
+
+    store = EnvSQLTrackerStore(dialect="sqlite", db=str(tmp_path / "t.db"))
+    with store.engine.connect() as connection, pytest.raises(sa.exc.OperationalError) as error:
+        connection.execute(sa.text("INSERT INTO missing (text) VALUES (:text)"), {"text": "cpr 0708861234"})
+    assert "0708861234" not in str(error.value)
+    assert "hide_parameters" in str(error.value)
