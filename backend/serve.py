@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 
 from backend.app import create_app
-from backend.config import Settings
+from backend.settings_check import settings_from_env
 from backend.migrations.runner import upgrade_to_head
 
 
 def main() -> None:
-    settings = Settings.from_env()
+    settings = settings_from_env()  # a bad setting stops here, by name (exit status 2)
     upgrade_to_head(settings.database_url)
     app = create_app(settings)
     app.run(

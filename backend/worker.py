@@ -15,12 +15,12 @@ import dataclasses
 import os
 
 from backend.app import create_app
-from backend.config import Settings
 from backend.migrations.runner import wait_for_head
+from backend.settings_check import settings_from_env
 
 
 def main() -> None:
-    settings = dataclasses.replace(Settings.from_env(), background_workers=True)
+    settings = dataclasses.replace(settings_from_env(), background_workers=True)
     asyncio.run(wait_for_head(settings.database_url))
     app = create_app(settings, name="inissiaq_worker", worker=True)
     app.run(

@@ -8,7 +8,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from backend.config import Settings
+from backend.settings_check import settings_from_env
+from privacy import log_masking
 
 COMMANDS: list[str] = [
     "backend.cli.db",
@@ -31,9 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; every subcommand sets `handler(args, settings) -> exit code`."""
+    """Entry point; every subcommand sets `handler(args, settings) -> exit code`. Bad settings stop the
+    command before it runs (exit status 2, naming them); what it logs is masked like the services' logs."""
     args = build_parser().parse_args(argv)
-    return int(args.handler(args, Settings.from_env()) or 0)
+    log_masking.install()
+    return int(args.handler(args, settings_from_env(service=False)) or 0)
 
 
 if __name__ == "__main__":
