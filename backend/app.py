@@ -30,6 +30,7 @@ BLUEPRINTS: list[str] = [
     "backend.channels.dev",
     "backend.auth.login",
     "backend.auth.dev_login",
+    "backend.auth.eid",
     "backend.web.pages",
 ]
 
@@ -100,6 +101,7 @@ STARTUP: list[str] = [
     "backend.inbox.demo",
     "backend.messaging.notifications",
     "backend.channels.rasa_client",
+    "backend.auth.eid",
     "backend.limits",
 ]
 

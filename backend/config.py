@@ -83,6 +83,18 @@ class Settings:
     history_retention_days: int = 730  # purge: taken-over/decided applications, messages, audit
     dev_password: Secret = field(default_factory=lambda: Secret(""))
     dev_totp_secret: Secret = field(default_factory=lambda: Secret(""))
+    # eID over OpenID Connect (backend/auth/oidc*.py, README "Production"); no issuer: no eID login
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: Secret = field(default_factory=lambda: Secret(""))
+    oidc_private_key_file: str = ""  # PEM; set: private_key_jwt client authentication
+    oidc_token_auth_method: str = ""  # client_secret_basic | client_secret_post | private_key_jwt
+    oidc_scopes: str = "openid"
+    oidc_cpr_claim: str = "dk.cpr"
+    oidc_loa_claim: str = "acr"
+    oidc_min_loa: str = "substantial"  # low | substantial | high, or a comma-separated list of values
+    oidc_acr_values: str = ""
+    oidc_post_logout_redirect: str = ""
     # Abuse limits (backend/limits): hits per fixed window, shared by every instance; 0 turns one off.
     chat_messages_per_minute: int = 20  # per web session (chat messages and resumes)
     new_sessions_per_minute: int = 10  # new anonymous chat sessions per client address
@@ -151,6 +163,17 @@ class Settings:
             history_retention_days=int(_env("HISTORY_RETENTION_DAYS", "730")),
             dev_password=Secret(_env("DEV_PASSWORD", "")),
             dev_totp_secret=Secret(_env("DEV_TOTP_SECRET", "")),
+            oidc_issuer=_env("OIDC_ISSUER", "").rstrip("/"),
+            oidc_client_id=_env("OIDC_CLIENT_ID", ""),
+            oidc_client_secret=Secret(_env("OIDC_CLIENT_SECRET", "")),
+            oidc_private_key_file=_env("OIDC_PRIVATE_KEY_FILE", ""),
+            oidc_token_auth_method=_env("OIDC_TOKEN_AUTH_METHOD", ""),
+            oidc_scopes=_env("OIDC_SCOPES", defaults.oidc_scopes),
+            oidc_cpr_claim=_env("OIDC_CPR_CLAIM", defaults.oidc_cpr_claim),
+            oidc_loa_claim=_env("OIDC_LOA_CLAIM", defaults.oidc_loa_claim),
+            oidc_min_loa=_env("OIDC_MIN_LOA", defaults.oidc_min_loa),
+            oidc_acr_values=_env("OIDC_ACR_VALUES", ""),
+            oidc_post_logout_redirect=_env("OIDC_POST_LOGOUT_REDIRECT", ""),
             chat_messages_per_minute=int(_env("CHAT_MESSAGES_PER_MINUTE", "20")),
             new_sessions_per_minute=int(_env("NEW_SESSIONS_PER_MINUTE", "10")),
             inbound_turns_per_minute=int(_env("INBOUND_TURNS_PER_MINUTE", "10")),

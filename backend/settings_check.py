@@ -38,6 +38,7 @@ CHECKS: list[str] = [
 ]
 SERVICE_CHECKS: list[str] = [
     "backend.settings_check:production_secrets",
+    "backend.auth.oidc_settings:problems",
 ]
 
 Check = Callable[[Settings], Iterable[str]]

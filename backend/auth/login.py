@@ -1,5 +1,5 @@
-"""Citizens' login: `/auth/login` (eID in production, the development login under `make run`),
-`/auth/logout`, and `on_login`, the one place where a verified person is attached to a web session.
+"""Citizens' login: `/auth/logout` and `on_login`, the one place where a verified person is attached to
+a web session. `/auth/login` (eID, or the development login under `make run`) is in `backend.auth.eid`.
 
 The one-time links of the SMS/Telegram binding (issue 3) hook in with `register_login_hook`: every
 hook runs inside the login's transaction with the rotated session and the verified CPR number.
@@ -24,9 +24,6 @@ from backend.cpr import normalise_cpr
 from backend.dao.registers import dao_get_person
 from backend.errors import Forbidden, NotFound
 from backend.models.conversations import Conversation, WebSession
-from backend.nlg import translate
-from backend.web.pages import render_page, request_language
-from backend.web.ui_texts import EID_NOT_CONFIGURED_TEXT, EID_NOT_CONFIGURED_TITLE
 
 bp = Blueprint("citizen_auth", url_prefix="/auth")
 
@@ -88,27 +85,16 @@ async def login_with_cpr(request: Request, raw_cpr: object) -> Login | None:
     return login
 
 
-@bp.get("/login")
-async def login(request: Request) -> HTTPResponse:
-    settings = request.app.ctx.settings
-    if settings.development:
-        return redirect("/auth/dev")
-    language = await request_language(request)
-    return render_page(
-        "message.html",
-        language,
-        status=503,
-        title=translate(language, EID_NOT_CONFIGURED_TITLE),
-        text=translate(language, EID_NOT_CONFIGURED_TEXT),
-    )
-
-
 @bp.post("/logout")
 async def logout(request: Request) -> HTTPResponse:
-    """End the session: the conversation is unbound and its transcript no longer reachable from here."""
+    """End the session: the conversation is unbound and its transcript no longer reachable from here.
+
+    After an eID login whose provider offers RP-initiated logout, the form post is sent on to the
+    provider's logout address and the JSON answer names it (`end_session_url`)."""
     require_same_origin(request)
     db = request.ctx.db
     session = await sessions.load_session(db, request)
+    id_token = session.eid_id_token if session is not None else None
     if session is not None:
         conversation = await db.get(Conversation, session.conversation_id)
         if conversation is not None and conversation.person_cpr is not None:
@@ -122,12 +108,26 @@ async def logout(request: Request) -> HTTPResponse:
             await conversations.unbind_person(db, conversation)
         await sessions.end(db, session)
         await db.commit()
+    end_session_url = await _end_session_url(request, id_token)
     if wants_json(request):
-        response = json({"ok": True})
+        answer: dict[str, object] = {"ok": True}
+        if end_session_url:
+            answer["end_session_url"] = end_session_url
+        response = json(answer)
     else:
-        response = redirect("/")
+        response = redirect(end_session_url or "/")
     sessions.clear_cookie(response)
     return response
+
+
+async def _end_session_url(request: Request, id_token: str | None) -> str | None:
+    """Where the eID provider ends its own session (after the database work: it may fetch metadata)."""
+    relying_party = getattr(request.app.ctx, "oidc", None)
+    if relying_party is None or not id_token:
+        return None
+    settings = request.app.ctx.settings
+    back = settings.oidc_post_logout_redirect or f"{settings.public_base_url}/"
+    return await relying_party.end_session_url(id_token, back)
 
 
 def wants_json(request: Request) -> bool:

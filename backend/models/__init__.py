@@ -7,6 +7,7 @@ from backend.models import (  # noqa: F401  # noqa: F401
     conversations,
     limits,
     messaging,
+    oidc,
     outbox,
     registers,
     scheduling,

@@ -42,6 +42,8 @@ class WebSession(Base):
     authenticated_at: Mapped[datetime | None]
     # The one-time link (SMS/Telegram) this browser came with; the login binds that channel.
     pending_link: Mapped[str | None] = mapped_column(String(64))
+    # The eID provider's ID token of this login, sent back as `id_token_hint` when the citizen logs out.
+    eid_id_token: Mapped[str | None] = mapped_column(Text)
 
 
 class ChatMessage(Base):

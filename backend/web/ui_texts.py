@@ -66,6 +66,36 @@ EID_NOT_CONFIGURED_TITLE = N_("Login is not available")
 EID_NOT_CONFIGURED_TEXT = N_(
     "Login with eID is not configured on this service yet. Please try again later or contact the municipality."
 )
+# NOTE: Heading of the page shown when an eID login did not succeed.
+EID_FAILED_TITLE = N_("Login did not succeed")
+# NOTE: eID login page: the citizen cancelled the login at the eID provider.
+EID_CANCELLED_TEXT = N_("You cancelled the login. Nothing has changed. You can go back to the chat and try again.")
+# NOTE: eID login page: the login took too long, was started in another window, or was used already.
+EID_EXPIRED_TEXT = N_(
+    "The login took too long or was started in another window. Please go back to the chat and log in again."
+)
+# NOTE: eID login page: the answer from the eID provider could not be verified.
+EID_REFUSED_TEXT = N_(
+    "The login could not be verified. Please go back to the chat and try again. "
+    "If it happens again, contact the municipality."
+)
+# NOTE: eID login page: the eID was used at a lower level of assurance than this service needs.
+EID_LOW_ASSURANCE_TEXT = N_(
+    "This service needs a login with a higher level of security. "
+    "Please log in again with an eID at level substantial or high."
+)
+# NOTE: eID login page: the eID login did not include a CPR number.
+EID_NO_CPR_TEXT = N_(
+    "The login did not include your CPR number, so we cannot find you. Please contact the municipality."
+)
+# NOTE: eID login page: the person who logged in is not in the person register.
+EID_UNKNOWN_PERSON_TEXT = N_(
+    "We cannot find you in the person register, so you cannot continue here. Please contact the municipality."
+)
+# NOTE: eID login page: the eID provider could not be reached.
+EID_UNAVAILABLE_TEXT = N_("The eID service cannot be reached right now. Please try again in a few minutes.")
+# NOTE: Link on the eID login pages back to the chat on the start page.
+EID_BACK_TO_CHAT = N_("Back to the chat")
 
 LANGUAGE_NAMES = {"kl": NAME_KL, "da": NAME_DA, "sv": NAME_SV}
 WIDGET_TEXTS: dict[str, str] = {
