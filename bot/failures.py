@@ -5,6 +5,10 @@ endpoint failed), logs it, and finishes the turn with whatever it has, often an 
 gateway wants to answer 503 instead, so that the backend asks the citizen to try again. `install()`
 wraps the action-server call and the NLG call; a failure marks the current turn (a context variable,
 so concurrent turns do not see each other's failures).
+
+The failure also loses the body of the error answer before Rasa logs it: rasa-sdk answers a failed
+action with the whole request (the tracker: every message of the citizen, the slots, the names and
+addresses of the draft), and Rasa's log of the exception would print it with the traceback.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.core.nlg.callback import CallbackNaturalLanguageGenerator
+from rasa.utils.endpoints import ClientResponseError
 
 _failed: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
     "inissiaq_turn_failures", default=None
@@ -42,12 +47,21 @@ def _watch(kind: str, call: Callable[..., Awaitable[Any]]) -> Callable[..., Awai
             return await call(*args, **kwargs)
         except ActionExecutionRejection:
             raise  # a form declining a message is part of the dialogue, not a failure
-        except Exception:
+        except Exception as error:
             _record(kind)
+            _drop_answer_body(error)
             raise
 
     watched._inissiaq_watched = True  # type: ignore[attr-defined]
     return watched
+
+
+def _drop_answer_body(error: BaseException) -> None:
+    """Keep the status of an error answer (raised itself or chained by Rasa), never its body."""
+    for candidate in (error, error.__cause__):
+        if isinstance(candidate, ClientResponseError):
+            candidate.text = ""
+            candidate.args = (f"{candidate.status}, {candidate.message}, body not logged",)
 
 
 def install() -> None:
