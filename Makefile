@@ -58,7 +58,7 @@ catalogs: $(BACKEND_VENV)/.installed   ## compile .po to .mo (the backend also c
 
 # ---------------------------------------------------------------- run
 .PHONY: run
-run: venvs catalogs
+run: venvs catalogs oidc-deps
 	@model=$$($(RPY) scripts/model.py train) && $(BPY) scripts/stack.py "$$model"
 
 # ---------------------------------------------------------------- browser test tools (Debian's chromium, no downloads)
@@ -71,9 +71,14 @@ browser-deps:
 	fi
 	@[ -f tests/browser/node_modules/axe-core/axe.min.js ] || (cd tests/browser && npm ci --silent --no-audit --no-fund)
 
+# ---------------------------------------------------------------- the local OpenID provider (eID tests, EID=oidc make run)
+.PHONY: oidc-deps
+oidc-deps:
+	@[ -f tests/oidc/node_modules/oidc-provider/package.json ] || (cd tests/oidc && npm ci --silent --no-audit --no-fund)
+
 # ---------------------------------------------------------------- test
 .PHONY: test
-test: venvs catalogs browser-deps
+test: venvs catalogs browser-deps oidc-deps
 	$(BACKEND_VENV)/bin/ruff check backend actions bot privacy tests scripts
 	$(BACKEND_VENV)/bin/ruff format --check backend actions bot privacy tests scripts
 	$(BACKEND_VENV)/bin/pytest -q -p no:cacheprovider tests/backend tests/locales

@@ -67,6 +67,8 @@ class Stack:
     rasa_port: int = 5005
     actions_port: int = 5055
     worker_port: int = 0  # 0: a free loopback port
+    eid_port: int = 0  # > 0: a local OpenID provider (tests/oidc/provider.mjs) stands in for eID
+    eid_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))  # shared with that provider
     mode: str = "development"
     internal_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -83,6 +85,28 @@ class Stack:
     @property
     def actions_url(self) -> str:
         return f"http://127.0.0.1:{self.actions_port}"
+
+    @property
+    def eid_issuer(self) -> str:
+        return f"http://127.0.0.1:{self.eid_port}"
+
+    def eid_env(self, public_base_url: str) -> dict[str, str]:
+        """`EID=oidc make run`: the backend logs in through the local OpenID provider (a client secret
+        made for this run, loopback only); the provider reads its own OIDC_PROVIDER_* settings."""
+        if not self.eid_port:
+            return {}
+        return {
+            "OIDC_ISSUER": self.eid_issuer,
+            "OIDC_CLIENT_ID": "inissiaq",
+            "OIDC_CLIENT_SECRET": self.eid_secret,
+            "OIDC_PROVIDER_PORT": str(self.eid_port),
+            "OIDC_PROVIDER_CLIENT_SECRET": self.eid_secret,
+            "OIDC_PROVIDER_REDIRECT_URIS": f"{public_base_url}/auth/callback",
+            "OIDC_PROVIDER_LOGOUT_URIS": f"{public_base_url}/",
+        }
+
+    def eid_processes(self) -> dict[str, list[str]]:
+        return {"eid": ["node", str(ROOT / "tests" / "oidc" / "provider.mjs")]} if self.eid_port else {}
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("VIRTUAL_ENV")}
@@ -105,6 +129,7 @@ class Stack:
             }
         )
         env.update(rasa_tracker_env(self.database_url, self.var_dir))
+        env.update(self.eid_env(env["PUBLIC_BASE_URL"]))
         env.update(self.extra_env)
         return env
 
@@ -124,6 +149,7 @@ class Stack:
             "actions": [str(RASA_PY), "-m", "rasa_sdk", "--actions", "actions", "-p", str(self.actions_port)],
             "backend": [str(BACKEND_PY), "-m", "backend.serve"],
             "worker": [str(BACKEND_PY), "-m", "backend.worker"],
+            **self.eid_processes(),
             "rasa": [
                 str(RASA),
                 "run",
@@ -163,6 +189,7 @@ class Stack:
             "worker": f"http://127.0.0.1:{self.worker_port}/healthz",
             "actions": f"{self.actions_url}/health",
             "rasa": f"{self.rasa_url}/webhooks/gateway/health",
+            **({"eid": f"{self.eid_issuer}/.well-known/openid-configuration"} if self.eid_port else {}),
         }
 
     def wait_ready(self, timeout: float = 240.0) -> None:
@@ -233,6 +260,7 @@ def main() -> None:
         database_url=database_url,
         var_dir=var_dir,
         extra_env=dev_accounts,
+        eid_port=int(os.environ.get("EID_PORT", "8090")) if os.environ.get("EID") == "oidc" else 0,
         backend_port=port,
         rasa_port=int(os.environ.get("RASA_PORT", "5005")),
         actions_port=int(os.environ.get("ACTIONS_PORT", "5055")),
@@ -254,6 +282,11 @@ def main() -> None:
             "Press Ctrl-C to stop.",
             flush=True,
         )
+        if stack.eid_port:
+            print(
+                f"  eID login:    {stack.backend_url}/auth/login (the local OpenID provider at {stack.eid_issuer})",
+                flush=True,
+            )
         if stack.mode == "development":
             print(
                 "\nDevelopment caseworker accounts (development mode only): admin, caseworker1, caseworker2\n"
