@@ -23,7 +23,8 @@ six-digit process ids, integer epoch seconds, IPv4 addresses with long groups, d
 hexadecimal ids, tenant numbers such as `INI-104233`), a run of numbers joined by single spaces or
 dashes adding up to more than 15 digits, and user names in URLs (`postgresql://***@host`). Left
 alone: dates (`2026-12-05`, `05.12.2026`), times (`07:32:54,123`), decimals (`6450.00`,
-`1733383974.25`), a single run of more than 15 digits (provider ids), numbers of up to five digits.
+`1733383974.25`, `0.98112231`), a single run of more than 15 digits (provider ids), numbers of up to
+five digits.
 
 Standard library only, Python 3.10 compatible: the backend, Rasa and the action server import it.
 """
@@ -38,12 +39,13 @@ import traceback
 from typing import Any
 
 _EMAIL = re.compile(r"[\w.%+\\-]+@(?=[\w-]+(?:\.[\w-]+)+)")
-_CPR = re.compile(r"(?<!\d)(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}-?\d{4}(?!\d)")
+_CPR = re.compile(r"(?<!\d)(?<!\d\.)(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}-?\d{4}(?!\d)")
+# Numbers start after anything but a digit or the decimal point of a number ("0.981122").
 # A group of digits ends where the digits end and is not the hour of a time ("07:32").
 _GROUP = r"\d+(?!\d|:\d)"
 # A dot joins groups of two digits or more ("55.12.34"), not the parts of "0.25".
 _SEPARATOR = r"(?:[ \u00a0\-]|(?<=\d\d)\.(?=\d\d)|\)[ \u00a0]?|[ \u00a0]?\()"
-_PHONE = re.compile(rf"(?<!\d)(?:\(?\+)?{_GROUP}(?:{_SEPARATOR}{_GROUP})*")
+_PHONE = re.compile(rf"(?<!\d)(?<!\d\.)(?:\(?\+)?{_GROUP}(?:{_SEPARATOR}{_GROUP})*")
 _DIGITS = re.compile(r"\d+")
 _DATE = re.compile(r"\d{4}([-.])\d{2}\1\d{2}|\d{2}([-.])\d{2}\2\d{4}")
 _DECIMAL = re.compile(r"\d+\.\d+")

@@ -80,6 +80,7 @@ def test_an_email_address_keeps_only_its_domain() -> None:
         "decided on 05.12.2026 at 07:32",
         "rent 6450.00 kr.",
         "timestamp 1733383974.25",
+        "confidence 0.98112231, 0.1407943816",
         "confidences [0.01 0.92 0.07]",
         "http://127.0.0.1:8000/healthz",
         "reference BS-7K3M9Q",
