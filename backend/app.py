@@ -20,6 +20,7 @@ BLUEPRINTS: list[str] = [
     "backend.api.internal",
     "backend.api.nlg",
     "backend.api.internal_messages",
+    "backend.api.internal_drafts",
     "backend.inbox.api",
     "backend.inbox.pages",
     "backend.inbox.admin_pages",

@@ -81,6 +81,7 @@ class Settings:
     notification_window_minutes: int = 15  # messages within this window share one notification
     digest_time: str = "09:00"  # local time (America/Nuuk), Monday to Friday on working days
     history_retention_days: int = 730  # purge: taken-over/decided applications, messages, audit
+    draft_retention_days: int = 30  # an unsent draft is purged this long after its last answer
     dev_password: Secret = field(default_factory=lambda: Secret(""))
     dev_totp_secret: Secret = field(default_factory=lambda: Secret(""))
     # eID over OpenID Connect (backend/auth/oidc*.py, README "Production"); no issuer: no eID login
@@ -161,6 +162,7 @@ class Settings:
             notification_window_minutes=int(_env("NOTIFICATION_WINDOW_MINUTES", "15")),
             digest_time=_env("DIGEST_TIME", defaults.digest_time),
             history_retention_days=int(_env("HISTORY_RETENTION_DAYS", "730")),
+            draft_retention_days=int(_env("DRAFT_RETENTION_DAYS", "30")),
             dev_password=Secret(_env("DEV_PASSWORD", "")),
             dev_totp_secret=Secret(_env("DEV_TOTP_SECRET", "")),
             oidc_issuer=_env("OIDC_ISSUER", "").rstrip("/"),

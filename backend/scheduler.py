@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend import audit
+from backend.applications.drafts import purge_expired_drafts
 from backend.config import Settings
 from backend.models.applications import Application, Draft
 from backend.models.audit import AuditEntry
@@ -138,7 +139,8 @@ async def send_digest(db: AsyncSession, settings: Settings, *, slot: str, now: d
 
 async def purge(db: AsyncSession, settings: Settings, *, now: datetime | None = None) -> dict[str, int]:
     """Delete history older than the retention period: processed applications, transcripts, messages,
-    notifications, audit entries, job runs; and expired sessions and login codes. Commits."""
+    notifications, audit entries, job runs; unsent drafts idle longer than DRAFT_RETENTION_DAYS; and
+    expired sessions and login codes. Commits."""
     now = now or datetime.now(UTC)
     cutoff = now - timedelta(days=settings.history_retention_days)
     counts: dict[str, int] = {}
@@ -155,6 +157,7 @@ async def purge(db: AsyncSession, settings: Settings, *, now: datetime | None = 
         await db.execute(delete(Application).where(Application.id.in_([row[0] for row in old_applications])))
         await db.execute(delete(Draft).where(Draft.id.in_([row[1] for row in old_applications])))
     counts["applications"] = len(old_applications)
+    counts["drafts"] = await purge_expired_drafts(db, settings, now=now)
     counts["chat_messages"] = (
         await db.execute(delete(ChatMessage).where(ChatMessage.created_at < cutoff))
     ).rowcount

@@ -16,14 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend import audit
 from backend.api.auth import internal_only
 from backend.applications.corrections import MAX_TEXT_CHARS, clean_text
+from backend.applications.drafts import DraftContinued, DraftResumable, start_application
 from backend.applications.login import login_url_for
 from backend.applications.service import (
     AlreadyApplied,
     DraftAlreadyApplied,
+    DraftOutcome,
     DraftReady,
     DraftReferral,
     application_summary,
-    prepare_draft,
     status_for_person,
     submit,
 )
@@ -61,22 +62,41 @@ async def create_draft(request: Request, cid: str) -> JSONResponse:
     cpr = await current_person_cpr(request.ctx.db, conversation)
     if cpr is None:
         return await _login_required(db, conversation, settings, intent="apply")
-    outcome = await prepare_draft(db, conversation.id, cpr, settings=settings)
+    outcome = await start_application(db, conversation, cpr, settings=settings)
+    return json(draft_outcome_json(outcome))
+
+
+def draft_outcome_json(outcome: DraftOutcome | DraftResumable) -> dict[str, Any]:
+    """The answer of the draft routes here and in backend/api/internal_drafts.py (docs/architecture.md)."""
+    if isinstance(outcome, DraftResumable):
+        return {
+            "status": outcome.status,
+            "started_on": outcome.started_on.isoformat(),
+            "last_step": outcome.draft.last_step,
+        }
     if isinstance(outcome, DraftReady):
-        return json(
-            {
-                "status": outcome.status,
-                "draft_id": outcome.draft.id,
-                "register_phone": outcome.register_phone,
-                "display": outcome.display,
+        body: dict[str, Any] = {
+            "status": outcome.status,
+            "draft_id": outcome.draft.id,
+            "register_phone": outcome.register_phone,
+            "display": outcome.display,
+        }
+        if isinstance(outcome, DraftContinued):
+            body |= {
+                "continued": True,
+                "started_on": outcome.started_on.isoformat(),
+                "answers": outcome.draft.answers,
+                "register_changed": list(outcome.register_changed),
             }
-        )
+        return body
     if isinstance(outcome, DraftReferral):
-        return json(
-            {"status": outcome.status, "reason": outcome.reason, "manual_form_url": outcome.manual_form_url}
-        )
+        return {
+            "status": outcome.status,
+            "reason": outcome.reason,
+            "manual_form_url": outcome.manual_form_url,
+        }
     assert isinstance(outcome, DraftAlreadyApplied)
-    return json({"status": outcome.status, "application": application_summary(outcome.application)})
+    return {"status": outcome.status, "application": application_summary(outcome.application)}
 
 
 @bp.post("/applications")

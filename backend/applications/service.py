@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend import audit
 from backend.applications.corrections import clean_corrections
 from backend.applications.periods import current_period
-from backend.applications.references import new_reference
+from backend.applications.references import DRAFT_PREFIX, new_reference
 from backend.config import Settings
 from backend.cpr import mask_cpr
 from backend.dao.applications import (
@@ -29,6 +29,7 @@ from backend.dao.applications import (
     dao_get_draft,
     dao_get_latest_application,
 )
+from backend.dao.drafts import dao_get_draft_by_reference
 from backend.errors import Conflict, InvalidInput
 from backend.models.applications import Application, Draft
 from backend.models.conversations import Conversation
@@ -103,7 +104,61 @@ async def prepare_draft(
     existing = await dao_get_application_for_period(db, cpr, period)
     if existing is not None:
         return DraftAlreadyApplied(existing)
+    outcome = await create_prefilled_draft(
+        db, conversation_id, cpr, period, settings=settings, registers=registers, now=now
+    )
+    await db.commit()
+    return outcome
 
+
+async def create_prefilled_draft(
+    db: AsyncSession,
+    conversation_id: str,
+    cpr: str,
+    period: str,
+    *,
+    settings: Settings,
+    registers: Registers | None = None,
+    now: datetime,
+) -> DraftReady | DraftReferral:
+    """A new draft for `period` from what the registers say now (audited; flushed, not committed)."""
+    facts = await register_facts(db, cpr, period, settings=settings, registers=registers, now=now)
+    if isinstance(facts, DraftReferral):
+        return facts
+    for _attempt in range(5):
+        reference = new_reference(DRAFT_PREFIX)
+        if await dao_get_draft_by_reference(db, reference) is None:
+            break
+    draft = await dao_create_draft(
+        db,
+        Draft(
+            id=secrets.token_hex(16),
+            reference=reference,
+            conversation_id=conversation_id,
+            person_cpr=cpr,
+            period=period,
+            snapshot=facts,
+            answers={},
+            created_at=now,
+        ),
+    )
+    await audit.record(
+        db, actor="citizen", action="draft_prepared", person_cpr=cpr, details={"draft": reference}
+    )
+    return DraftReady(draft)
+
+
+async def register_facts(
+    db: AsyncSession,
+    cpr: str,
+    period: str,
+    *,
+    settings: Settings,
+    registers: Registers | None = None,
+    now: datetime,
+) -> dict[str, Any] | DraftReferral:
+    """What the registers say about the person now, shaped as a draft's snapshot; a referral when
+    there is no tenancy of INI A/S or Iserit A/S to prefill."""
     registers = registers or registers_for(db, settings)
     person = await registers.persons.person(cpr)
     tenancy = await registers.housing.tenancy(cpr) if person is not None else None
@@ -113,7 +168,7 @@ async def prepare_draft(
         return DraftReferral("private_landlord", settings.manual_form_url)
 
     household = await registers.persons.household(cpr)
-    snapshot = {
+    return {
         "period": period,
         "prepared_at": now.astimezone(UTC).isoformat(),
         "tenant": {"name": person.name, "cpr_masked": mask_cpr(cpr), "address": person.address},
@@ -129,20 +184,6 @@ async def prepare_draft(
         "household": [{"name": member.name, "relation": member.relation} for member in household],
         "register_phone": person.phone_e164,
     }
-    draft = await dao_create_draft(
-        db,
-        Draft(
-            id=secrets.token_hex(16),
-            conversation_id=conversation_id,
-            person_cpr=cpr,
-            period=period,
-            snapshot=snapshot,
-            created_at=now,
-        ),
-    )
-    await audit.record(db, actor="citizen", action="draft_prepared", person_cpr=cpr)
-    await db.commit()
-    return DraftReady(draft)
 
 
 def display_for(draft: Draft) -> dict[str, Any]:
@@ -181,14 +222,14 @@ async def submit(
     """Turn the draft into an application and commit it before returning.
 
     Idempotent on `draft_id`. `person_cpr` is the person logged in on the conversation; the draft must
-    belong to that conversation and person. Raises UnknownDraft, InvalidPhone, InvalidInput or
-    AlreadyApplied.
+    be that person's (from whichever of their conversations it was prepared or continued). Raises
+    UnknownDraft, InvalidPhone, InvalidInput or AlreadyApplied.
     """
     cleaned = clean_corrections(corrections)
     phone_e164 = require_phone(phone)
     draft = await dao_get_draft(db, draft_id) if isinstance(draft_id, str) else None
-    if draft is None or draft.conversation_id != conversation.id or draft.person_cpr != person_cpr:
-        raise UnknownDraft("no such draft for this conversation")
+    if draft is None or draft.person_cpr != person_cpr:
+        raise UnknownDraft("no such draft for this person")
     # Plain values: a rollback after a lost race expires the ORM objects.
     period, snapshot = draft.period, draft.snapshot
     conversation_id, channel = conversation.id, conversation.channel

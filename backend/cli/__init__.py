@@ -15,6 +15,7 @@ COMMANDS: list[str] = [
     "backend.cli.db",
     "backend.cli.demo",
     "backend.cli.applications",
+    "backend.cli.drafts",
     "backend.cli.digest",
     "backend.cli.purge",
     "backend.cli.phones",

@@ -11,15 +11,26 @@ from backend.models.base import Base, utcnow
 
 
 class Draft(Base):
-    """The prefilled draft exactly as shown to the citizen (seed 001: drafts)."""
+    """The prefilled draft exactly as shown to the citizen, and the answers given so far (seed 001:
+    drafts, "kladde").
+
+    An unsent draft belongs to the person, not to the conversation that prepared it: any of their
+    conversations may continue it until it is submitted, discarded (the citizen starts again) or
+    expires (DRAFT_RETENTION_DAYS after its last answer; backend/applications/drafts.py).
+    """
 
     __tablename__ = "drafts"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)  # KL-7K3M9Q, for operators
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)  # prepared in
     person_cpr: Mapped[str] = mapped_column(String(10), index=True)
     period: Mapped[str] = mapped_column(String(7))  # YYYY-MM
     snapshot: Mapped[dict] = mapped_column(JSON)  # tenant, dwelling, household (names only), register phone
+    # The steps answered so far, by slot name (backend.applications.drafts.STEPS); {} before the first.
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    last_step: Mapped[str | None] = mapped_column(String(40))  # the latest step answered, in form order
+    last_step_at: Mapped[datetime | None]  # when the answers last changed
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

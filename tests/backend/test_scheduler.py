@@ -1,4 +1,5 @@
 import asyncio
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -6,6 +7,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from backend.applications.drafts import save_answers
+from backend.models.applications import Draft
 from backend.models.scheduling import JobRun
 from backend.scheduler import claim, digest_slot, is_working_day, purge, waiting_count
 from tests.backend.applications.factories import (
@@ -96,3 +99,22 @@ async def test_purge_removes_processed_applications_older_than_the_retention_per
         "applications": 0,
         "audit_entries": 0,
     }
+
+
+async def test_the_daily_purge_removes_unsent_drafts_idle_longer_than_draft_retention_days(
+    db: AsyncSession, settings
+) -> None:
+    await seed_registers(db)
+    conversation = await create_conversation(db, cpr=AVIAJA)
+    answered_at = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    draft = await create_draft(db, conversation, settings, now=answered_at)
+    await save_answers(
+        db, conversation, AVIAJA, draft.draft.id, {"dwelling_confirmed": True}, now=answered_at
+    )
+    ten_days = replace(settings, draft_retention_days=10)
+    kept = await purge(db, ten_days, now=datetime(2026, 12, 12, 12, 0, tzinfo=UTC))
+    assert kept["drafts"] == 0 and await db.get(Draft, draft.draft.id) is not None
+    purged = await purge(db, ten_days, now=datetime(2026, 12, 13, 13, 0, tzinfo=UTC))
+    assert purged["drafts"] == 1
+    db.expunge_all()
+    assert await db.get(Draft, draft.draft.id) is None
