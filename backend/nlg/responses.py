@@ -118,6 +118,17 @@ STOP = Button(
     N_("Stop"),
     "/cancel",
 )
+# The offer to continue a saved draft is a yes/no question: yes continues, no starts again.
+CONTINUE_DRAFT = Button(
+    # NOTE: Button: continue the application started earlier, with the answers already given. Short.
+    N_("Continue"),
+    "/affirm",
+)
+START_AGAIN = Button(
+    # NOTE: Button: drop the application started earlier and start again from the beginning. Short.
+    N_("Start again"),
+    "/deny",
+)
 
 # NOTE: Shown when something unexpected went wrong while answering (an internal error).
 GENERIC_ERROR = N_("Sorry, something went wrong. Please try again.")
@@ -302,6 +313,25 @@ RESPONSES: dict[str, Response] = {
     "utter_draft_household": Response(
         # NOTE: The household section: the names of the people who live in the dwelling.
         N_("Household\n{household_list}"),
+    ),
+    "utter_draft_resume_offer": Response(
+        # NOTE: The citizen started an application earlier (on {started_date}) and it was saved. Yes (continue) / No (start again) buttons follow.
+        N_(
+            "You started an application for housing benefit on {started_date}, and your answers "
+            "are saved. Do you want to continue it? If not, you start again from the beginning."
+        ),
+        (CONTINUE_DRAFT, START_AGAIN),
+    ),
+    "utter_draft_continued": Response(
+        # NOTE: The citizen chose to continue the application started on {started_date}; the next question follows.
+        N_("Let us continue your application from {started_date}. Your answers so far are kept."),
+    ),
+    "utter_draft_register_changed": Response(
+        # NOTE: When continuing a saved application: the municipality's registers changed since; the new information follows and is asked about again.
+        N_(
+            "The municipality's information about you has changed since you started. "
+            "Please check the new information below."
+        ),
     ),
     "utter_ask_dwelling_confirmed": Response(
         # NOTE: Asks whether the dwelling section is correct; Yes/No buttons follow.
