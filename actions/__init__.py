@@ -13,6 +13,7 @@ log_masking.install()  # before any action logs: rasa-sdk logs a failed action's
 from actions import (  # noqa: E402, F401
     application,
     contact,
+    drafts,
     fallback,
     forms,
     handoff,

@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backend_client import BackendClient, BackendUnavailable
+from actions.backend_client import BackendClient, BackendUnavailable, Reply
 from actions.common import backend_unavailable, reset_application
 from actions.parsing import application_arguments, draft_arguments
 
@@ -23,7 +23,8 @@ REFERRAL_RESPONSES = {
 
 
 class ActionStartApplication(Action):
-    """Fetches the prefilled draft; the rules start `application_form` only when `application_ready`."""
+    """Fetches the prefilled draft, or offers to continue a saved one; the rules start
+    `application_form` only when `application_ready`."""
 
     def name(self) -> str:
         return "action_start_application"
@@ -40,32 +41,52 @@ class ActionStartApplication(Action):
         body = reply.body
         status = body.get("status")
         if status == "ready" and reply.status_code == 200:
-            display = body.get("display") or {}
-            for response, arguments in draft_arguments(display).items():
-                dispatcher.utter_message(response=response, **arguments)
-            return [
-                *reset_application(),
-                SlotSet("draft_id", body.get("draft_id")),
-                SlotSet("register_phone", body.get("register_phone")),
-                SlotSet("period_month", display.get("period_month")),
-                SlotSet("application_ready", True),
-            ]
-        if status == "login_required":
-            dispatcher.utter_message(response="utter_login_required", login_url=body.get("login_url"))
-            return not_ready
-        if status == "referral" and body.get("reason") in REFERRAL_RESPONSES:
-            dispatcher.utter_message(
-                response=REFERRAL_RESPONSES[body["reason"]], manual_form_url=body.get("manual_form_url")
-            )
-            return reset_application()
-        if status == "already_applied":
-            dispatcher.utter_message(
-                response="utter_already_applied", **application_arguments(body.get("application") or {})
-            )
-            return reset_application()
-        logger.warning("unexpected draft answer: HTTP %s, status %r", reply.status_code, status)
-        backend_unavailable(dispatcher)
+            show_draft(dispatcher, body)
+            return [*reset_application(), *draft_slots(body), SlotSet("application_ready", True)]
+        if status == "resumable" and reply.status_code == 200:
+            # A saved draft with answers: yes continues it, no starts again (actions/drafts.py).
+            dispatcher.utter_message(response="utter_draft_resume_offer", started_date=body.get("started_on"))
+            return [*reset_application(), SlotSet("draft_resumable", True)]
+        return draft_not_ready(dispatcher, reply)
+
+
+def show_draft(dispatcher: CollectingDispatcher, body: dict[str, Any]) -> None:
+    """The whole prefilled draft: intro, tenant, dwelling, household."""
+    for response, arguments in draft_arguments(body.get("display") or {}).items():
+        dispatcher.utter_message(response=response, **arguments)
+
+
+def draft_slots(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The slots of a ready draft (after reset_application, which clears the answers)."""
+    return [
+        SlotSet("draft_id", body.get("draft_id")),
+        SlotSet("register_phone", body.get("register_phone")),
+        SlotSet("period_month", (body.get("display") or {}).get("period_month")),
+    ]
+
+
+def draft_not_ready(dispatcher: CollectingDispatcher, reply: Reply) -> list[dict[str, Any]]:
+    """Every answer of the draft routes other than a draft to show: login, referral, already applied,
+    or something unexpected (treated as the backend being unavailable)."""
+    not_ready = [SlotSet("application_ready", False)]
+    body = reply.body
+    status = body.get("status")
+    if status == "login_required":
+        dispatcher.utter_message(response="utter_login_required", login_url=body.get("login_url"))
         return not_ready
+    if status == "referral" and body.get("reason") in REFERRAL_RESPONSES:
+        dispatcher.utter_message(
+            response=REFERRAL_RESPONSES[body["reason"]], manual_form_url=body.get("manual_form_url")
+        )
+        return reset_application()
+    if status == "already_applied":
+        dispatcher.utter_message(
+            response="utter_already_applied", **application_arguments(body.get("application") or {})
+        )
+        return reset_application()
+    logger.warning("unexpected draft answer: HTTP %s, status %r", reply.status_code, status)
+    backend_unavailable(dispatcher)
+    return not_ready
 
 
 class ActionSubmitApplication(Action):

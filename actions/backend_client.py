@@ -74,6 +74,23 @@ class BackendClient:
     async def create_draft(self, conversation_id: str) -> Reply:
         return await self.request("POST", f"/internal/conversations/{_segment(conversation_id)}/draft")
 
+    async def continue_draft(self, conversation_id: str) -> Reply:
+        return await self.request(
+            "POST", f"/internal/conversations/{_segment(conversation_id)}/draft/continue"
+        )
+
+    async def restart_draft(self, conversation_id: str) -> Reply:
+        return await self.request(
+            "POST", f"/internal/conversations/{_segment(conversation_id)}/draft/restart"
+        )
+
+    async def save_draft_answers(self, conversation_id: str, draft_id: str, answers: dict[str, Any]) -> Reply:
+        return await self.request(
+            "PUT",
+            f"/internal/conversations/{_segment(conversation_id)}/draft/answers",
+            json={"draft_id": draft_id, "answers": answers},
+        )
+
     async def submit_application(self, payload: dict[str, Any]) -> Reply:
         return await self.request("POST", "/internal/applications", json=payload)
 
