@@ -17,6 +17,7 @@ from backend.messaging import texts
 from backend.models.applications import Application
 from backend.models.conversations import Conversation
 from backend.models.messaging import ContactPreference, Notification, SecureMessage
+from backend.models.states import OUTBOX_NOT_RECEIVED, NotificationStatus, OutboxState
 from backend.outbox.service import enqueue, register_final_state_listener
 
 log = logging.getLogger("inissiaq.messaging")
@@ -141,7 +142,7 @@ async def _send_from(
             channel=channel,
             language=language,
             outbox_message_id=getattr(queued, "id", None),
-            status="queued",
+            status=NotificationStatus.QUEUED,
             fallback_of=fallback_of,
             created_at=now,
             updated_at=now,
@@ -154,7 +155,7 @@ async def _send_from(
             person_cpr=cpr,
             channel="none",
             language=language,
-            status="no_channel",
+            status=NotificationStatus.NO_CHANNEL,
             created_at=now,
             updated_at=now,
         )
@@ -162,6 +163,13 @@ async def _send_from(
         await db.flush()
         return notification
     return None
+
+
+_NOTIFICATION_AFTER = {
+    OutboxState.SENT: NotificationStatus.SENT,
+    OutboxState.DELIVERED: NotificationStatus.DELIVERED,
+    OutboxState.UNKNOWN: NotificationStatus.UNKNOWN,
+}
 
 
 async def on_final_state(db: AsyncSession, outbox_message: Any, *, settings: Settings) -> None:
@@ -174,7 +182,7 @@ async def on_final_state(db: AsyncSession, outbox_message: Any, *, settings: Set
     status = str(getattr(outbox_message, "status", "") or "")
     now = datetime.now(UTC)
     notification.updated_at = now
-    if status in ("failed", "permanent_failure", "undeliverable", "rejected", "opted_out"):
+    if status in OUTBOX_NOT_RECEIVED:
         fallback = await _send_from(
             db,
             notification.person_cpr,
@@ -183,9 +191,11 @@ async def on_final_state(db: AsyncSession, outbox_message: Any, *, settings: Set
             fallback_of=notification.id,
             now=now,
         )
-        notification.status = "fallen_back" if fallback is not None else "failed"
+        notification.status = (
+            NotificationStatus.FALLEN_BACK if fallback is not None else NotificationStatus.FAILED
+        )
     else:
-        notification.status = status or "sent"
+        notification.status = _NOTIFICATION_AFTER.get(status, NotificationStatus.SENT)
 
 
 async def notification_history(db: AsyncSession, first: Notification | None) -> list[dict[str, Any]]:

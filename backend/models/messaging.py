@@ -9,6 +9,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.base import Base, utcnow
+from backend.models.states import NotificationStatus
 
 
 class Thread(Base):
@@ -32,8 +33,7 @@ class Notification(Base):
     channel: Mapped[str] = mapped_column(String(16))  # sms | email | telegram
     language: Mapped[str] = mapped_column(String(2))
     outbox_message_id: Mapped[int | None] = mapped_column(index=True)
-    status: Mapped[str] = mapped_column(String(16), default="queued")
-    # queued | sent | delivered | failed | fallen_back | no_channel
+    status: Mapped[str] = mapped_column(String(16), default=NotificationStatus.QUEUED)
     fallback_of: Mapped[int | None] = mapped_column(ForeignKey("message_notifications.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.base import Base, utcnow
+from backend.models.states import OutboxState
 
 
 class OutboxMessage(Base):
@@ -32,7 +33,7 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(32))  # bot_reply | message_notification | digest | ...
     conversation_id: Mapped[str | None] = mapped_column(String(32), index=True)
     person_cpr: Mapped[str | None] = mapped_column(String(10), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="created")
+    status: Mapped[str] = mapped_column(String(16), default=OutboxState.CREATED)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     provider_id: Mapped[str | None] = mapped_column(String(128), index=True)
@@ -104,6 +105,8 @@ class InboundMessage(Base):
     external_id: Mapped[str] = mapped_column(String(64))  # MessageSid or update_id
     channel: Mapped[str] = mapped_column(String(16))  # sms | telegram
     sender: Mapped[str] = mapped_column(String(64))  # E.164 or chat id
+    # Telegram only: first name and last initial ("Aviaja L."), shown on the one-time link's page.
+    sender_name: Mapped[str | None] = mapped_column(String(64))
     # Empty until the worker finds or opens the address's conversation (webhooks only insert).
     conversation_id: Mapped[str | None] = mapped_column(String(32), index=True)
     text: Mapped[str] = mapped_column(Text)

@@ -11,11 +11,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.models.outbox import OptOut, OutboxMessage
+from backend.models.states import OUTBOX_FINAL, OutboxState
 
 log = logging.getLogger("inissiaq.outbox")
 
 CHANNELS = ("sms", "telegram", "email")
-FINAL_STATES = frozenset({"delivered", "undelivered", "failed", "opted_out", "unknown"})
+FINAL_STATES = OUTBOX_FINAL
 # Sent even to an address that opted out: the confirmation of the opt-out itself (issue 3).
 OPT_OUT_EXEMPT_KINDS = frozenset({"opt_out_confirmation"})
 
@@ -87,7 +88,7 @@ async def enqueue(
         kind=kind,
         conversation_id=conversation_id,
         person_cpr=person_cpr,
-        status="created",
+        status=OutboxState.CREATED,
         next_attempt_at=now,
         created_at=now,
         updated_at=now,
@@ -99,10 +100,10 @@ async def enqueue(
 
 # Twilio's MessageStatus values mapped to ours; anything before "sent" does not move the state back.
 _TWILIO_STATES = {
-    "delivered": "delivered",
-    "undelivered": "undelivered",
-    "failed": "failed",
-    "sent": "sent",
+    "delivered": OutboxState.DELIVERED,
+    "undelivered": OutboxState.UNDELIVERED,
+    "failed": OutboxState.FAILED,
+    "sent": OutboxState.SENT,
 }
 
 
@@ -122,7 +123,7 @@ async def record_delivery_report(
     new_state = _TWILIO_STATES.get(provider_status.lower())
     if new_state is None or message.status in FINAL_STATES or new_state == message.status:
         return message.status
-    if message.status != "sent" and new_state == "sent":
+    if message.status != OutboxState.SENT and new_state == OutboxState.SENT:
         return message.status
     now = datetime.now(UTC)
     message.status = new_state

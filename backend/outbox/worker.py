@@ -36,6 +36,7 @@ from backend.clients.base import (
 from backend.clients.factory import build_clients
 from backend.db import upsert_insert
 from backend.models.outbox import OutboxAttempt, OutboxMessage, ProviderRateSlot, RecipientHold
+from backend.models.states import OutboxState
 from backend.outbox.service import is_opted_out, notify_listeners
 
 log = logging.getLogger("inissiaq.outbox")
@@ -49,7 +50,7 @@ STUCK_AFTER = timedelta(minutes=10)
 PER_CHAT_INTERVAL = {"telegram": 1.0}  # seconds between two messages to one chat
 GLOBAL_RATE = {"telegram": 30.0, "sms": 50.0, "email": 20.0}  # messages per second, all instances
 # After the provider took it: SMS waits for Twilio's delivery report; Telegram's answer is final.
-STATE_AFTER_ACCEPT = {"sms": "sent", "telegram": "delivered", "email": "sent"}
+STATE_AFTER_ACCEPT = {"sms": OutboxState.SENT, "telegram": OutboxState.DELIVERED, "email": OutboxState.SENT}
 
 
 class RateLimiter:
@@ -101,7 +102,7 @@ async def due_message_ids(db: AsyncSession, now: datetime, limit: int = BATCH) -
             earlier.channel == OutboxMessage.channel,
             earlier.recipient == OutboxMessage.recipient,
             earlier.id < OutboxMessage.id,
-            earlier.status.in_(("created", "sending")),
+            earlier.status.in_((OutboxState.CREATED, OutboxState.SENDING)),
         )
     )
     held = exists().where(
@@ -113,7 +114,9 @@ async def due_message_ids(db: AsyncSession, now: datetime, limit: int = BATCH) -
     )
     result = await db.execute(
         select(OutboxMessage.id)
-        .where(OutboxMessage.status == "created", OutboxMessage.next_attempt_at <= now, ~blocked, ~held)
+        .where(
+            OutboxMessage.status == OutboxState.CREATED, OutboxMessage.next_attempt_at <= now, ~blocked, ~held
+        )
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
@@ -124,8 +127,8 @@ async def claim(db: AsyncSession, message_id: int, now: datetime) -> OutboxMessa
     """created → sending (compare-and-set), with an attempt row; committed. None if another took it."""
     result = await db.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == "created")
-        .values(status="sending", attempts=OutboxMessage.attempts + 1, updated_at=now)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxState.CREATED)
+        .values(status=OutboxState.SENDING, attempts=OutboxMessage.attempts + 1, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -134,7 +137,7 @@ async def claim(db: AsyncSession, message_id: int, now: datetime) -> OutboxMessa
     message = await db.get(OutboxMessage, message_id, populate_existing=True)
     assert message is not None
     if await is_opted_out(db, message.channel, message.recipient) and message.kind != "opt_out_confirmation":
-        message.status = "opted_out"
+        message.status = OutboxState.OPTED_OUT
         message.final_at = now
         message.error = "the recipient opted out before it was sent"
         await notify_listeners(db, message)
@@ -221,7 +224,7 @@ async def deliver(
             message.provider_id = provider_id
             message.sent_at = now
             message.error = None
-            if message.status == "delivered":
+            if message.status == OutboxState.DELIVERED:
                 message.final_at = now
             await _finish_attempt(db, message_id, "accepted", provider_id=provider_id)
             interval = PER_CHAT_INTERVAL.get(channel)
@@ -231,7 +234,7 @@ async def deliver(
         elif isinstance(failure, TemporaryFailure) and attempts < MAX_ATTEMPTS:
             retry_after = failure.retry_after
             wait = timedelta(seconds=retry_after) if retry_after else backoff(attempts, retry_base)
-            message.status = "created"
+            message.status = OutboxState.CREATED
             message.next_attempt_at = now + wait
             message.error = failure.reason[:500]
             await _finish_attempt(db, message_id, "temporary", error=failure.reason[:500])
@@ -242,7 +245,7 @@ async def deliver(
             )
         else:
             reason = getattr(failure, "reason", str(failure))
-            message.status = "failed"
+            message.status = OutboxState.FAILED
             message.final_at = now
             message.error = reason[:500]
             await _finish_attempt(db, message_id, "permanent", error=reason[:500])
@@ -256,8 +259,12 @@ async def mark_stuck(db: AsyncSession, now: datetime) -> int:
     """Rows left in `sending` by a crashed instance: shown as `unknown`, never resent."""
     result = await db.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.status == "sending", OutboxMessage.updated_at < now - STUCK_AFTER)
-        .values(status="unknown", final_at=now, error="no answer recorded; not resent to avoid a duplicate")
+        .where(OutboxMessage.status == OutboxState.SENDING, OutboxMessage.updated_at < now - STUCK_AFTER)
+        .values(
+            status=OutboxState.UNKNOWN,
+            final_at=now,
+            error="no answer recorded; not resent to avoid a duplicate",
+        )
         .execution_options(synchronize_session=False)
     )
     await db.commit()

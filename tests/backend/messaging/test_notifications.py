@@ -16,8 +16,13 @@ from backend.config import Settings
 from backend.messaging import notifications, service
 from backend.models.messaging import ContactPreference, Notification
 from backend.models.outbox import OutboxMessage
+from backend.models.states import NotificationStatus, OutboxState
 from backend.outbox import worker
-from backend.outbox.service import register_final_state_listener, unregister_final_state_listener
+from backend.outbox.service import (
+    record_delivery_report,
+    register_final_state_listener,
+    unregister_final_state_listener,
+)
 from backend.scheduler import send_digest
 from tests.backend.applications.factories import (
     AVIAJA,
@@ -99,6 +104,36 @@ async def test_a_permanently_failed_sms_falls_back_to_e_mail_and_the_history_sho
     await db.refresh(first)
     history = await notifications.notification_history(db, first)
     assert [(h["channel"], h["status"]) for h in history] == [("sms", "fallen_back"), ("email", "sent")]
+
+
+async def test_an_sms_that_twilio_reports_undelivered_falls_back_to_e_mail_and_the_history_shows_both(
+    db, sessions, settings, smtp
+) -> None:
+    await _citizen_prefers(db, ["sms", "email"])
+    worker_ = await create_caseworker(db)
+    await service.caseworker_writes(
+        db, caseworker_id=worker_.id, cpr=AVIAJA, application_reference=None, text="Hej", settings=settings
+    )
+    clients = {
+        "sms": ScriptedClient("sms"),  # Twilio accepts the SMS ...
+        "email": SmtpClient(replace(settings, smtp_host="127.0.0.1", smtp_port=smtp.port)),
+    }
+    await worker.run_once(sessions, clients)
+    assert smtp.to("aviaja@example.gl") == []
+    async with sessions() as report_db:  # ... and later reports that the handset never got it
+        state = await record_delivery_report(report_db, provider_id="id-1", provider_status="undelivered")
+        await report_db.commit()
+    assert state == OutboxState.UNDELIVERED
+    await worker.run_once(sessions, clients)
+    (email,) = smtp.to("aviaja@example.gl")
+    assert settings.public_base_url in email.get_body(("plain",)).get_content()
+    first = (await db.execute(select(Notification).where(Notification.fallback_of.is_(None)))).scalars().one()
+    await db.refresh(first)
+    history = await notifications.notification_history(db, first)
+    assert [(h["channel"], h["status"]) for h in history] == [
+        ("sms", NotificationStatus.FALLEN_BACK),
+        ("email", NotificationStatus.SENT),
+    ]
 
 
 async def test_the_digest_mails_designated_caseworkers_the_count_only(db, sessions, settings, smtp) -> None:

@@ -1,0 +1,51 @@
+"""The state machines of outbound messages, each one enum in one place.
+
+Models, services, listeners and tests use these members; they are `StrEnum`s, so the database keeps
+plain strings and comparisons with stored values work unchanged.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class OutboxState(StrEnum):
+    """An outbound message: created → sending → sent → delivered | undelivered, or failed.
+
+    `created` again after a temporary failure; `opted_out` when the recipient opted out before it
+    left; `unknown` when an instance crashed while sending (never resent, to avoid a duplicate)."""
+
+    CREATED = "created"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    OPTED_OUT = "opted_out"
+    UNKNOWN = "unknown"
+
+
+# No provider answer moves a message out of these.
+OUTBOX_FINAL = frozenset(
+    {
+        OutboxState.DELIVERED,
+        OutboxState.UNDELIVERED,
+        OutboxState.FAILED,
+        OutboxState.OPTED_OUT,
+        OutboxState.UNKNOWN,
+    }
+)
+# The recipient never got the message: a notification falls back to the citizen's next channel.
+OUTBOX_NOT_RECEIVED = frozenset({OutboxState.UNDELIVERED, OutboxState.FAILED, OutboxState.OPTED_OUT})
+
+
+class NotificationStatus(StrEnum):
+    """A neutral "something is waiting" notice on one channel."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"  # not received, and no further channel to fall back to
+    FALLEN_BACK = "fallen_back"  # not received; a notice on the next channel followed
+    NO_CHANNEL = "no_channel"  # the citizen has no address on any channel
+    UNKNOWN = "unknown"
