@@ -49,3 +49,24 @@ def format_phone(e164: str) -> str:
     return phonenumbers.format_number(
         phonenumbers.parse(e164, DEFAULT_REGION), phonenumbers.PhoneNumberFormat.INTERNATIONAL
     )
+
+
+def mask_phone(address: str) -> str:
+    """"+299 55 ** 34": the country code, the first two and the last two digits; the rest hidden.
+
+    For showing whose number a one-time link belongs to without printing the whole number. Anything
+    that is not a possible number keeps only its last two digits."""
+    try:
+        possible = phonenumbers.is_possible_number(phonenumbers.parse(address, DEFAULT_REGION))
+    except phonenumbers.NumberParseException:
+        possible = False
+    if not possible:
+        digits = [i for i, char in enumerate(address) if char.isdigit()]
+        return _hide(address, set(digits[:-2]))
+    country, _, national = format_phone(address).partition(" ")
+    digits = [i for i, char in enumerate(national) if char.isdigit()]
+    return f"{country} {_hide(national, set(digits[2:-2]))}"
+
+
+def _hide(text: str, positions: set[int]) -> str:
+    return "".join("*" if i in positions else char for i, char in enumerate(text))

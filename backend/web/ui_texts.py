@@ -42,6 +42,8 @@ LANGUAGE_LABEL = N_("Language")
 NETWORK_ERROR = N_("The message could not be sent. Please check your connection and try again.")
 # NOTE: Link that ends the citizen's login on this device.
 LOG_OUT = N_("Log out")
+# NOTE: Shown in the chat after the citizen logged out: the conversation is gone from this screen.
+LOGGED_OUT = N_("You are logged out. The conversation has been removed from this screen.")
 # NOTE: The name of the language in the language itself: do not translate.
 NAME_KL = N_("Kalaallisut")
 # NOTE: The name of the language in the language itself: do not translate.
@@ -115,6 +117,7 @@ WIDGET_TEXTS: dict[str, str] = {
     "language_label": LANGUAGE_LABEL,
     "network_error": NETWORK_ERROR,
     "log_out": LOG_OUT,
+    "logged_out": LOGGED_OUT,
 }
 
 
@@ -140,3 +143,45 @@ LINK_DONE_TITLE = N_("You are logged in")
 LINK_DONE_TEXT = N_(
     "Go back to your SMS or Telegram conversation: the assistant continues there. You can close this page."
 )
+
+# NOTE: Page title when a one-time link from SMS or Telegram is opened: connect that phone or account?
+LINK_CONFIRM_TITLE = N_("Connect to your eID login?")
+# NOTE: One-time link page. {number} is a partly hidden phone number, e.g. "+299 55 ** 34".
+LINK_CONNECT_PHONE = N_("Connect the phone {number} to your eID login?")
+# NOTE: One-time link page. {name} is the Telegram account's name (e.g. "Aviaja L."); {chat} a partly hidden chat number.
+LINK_CONNECT_TELEGRAM_NAMED = N_('Connect the Telegram account "{name}" (chat {chat}) to your eID login?')
+# NOTE: One-time link page, when the Telegram account's name is not known. {chat} is a partly hidden chat number.
+LINK_CONNECT_TELEGRAM = N_("Connect the Telegram chat {chat} to your eID login?")
+# NOTE: One-time link page before login: what connecting means and that a login comes first.
+LINK_LOGIN_FIRST = N_(
+    "Then the assistant can show your applications and messages in that conversation. "
+    "First log in with eID; you will be asked once more before anything is connected."
+)
+# NOTE: Button on the one-time link page before login.
+LINK_LOG_IN = N_("Log in to continue")
+# NOTE: One-time link page after login. {name} is the logged-in citizen's name.
+LINK_LOGGED_IN_AS = N_("You are logged in as {name}.")
+# NOTE: One-time link page after login: what connecting means.
+LINK_CONFIRM_TEXT = N_(
+    "When you connect, the assistant can show your applications and messages in that conversation. "
+    "Only connect a phone or Telegram account that is your own."
+)
+# NOTE: Button that connects the SMS or Telegram conversation to the logged-in citizen.
+LINK_CONNECT = N_("Connect")
+# NOTE: Button that leaves the one-time link page without connecting anything.
+LINK_DO_NOT_CONNECT = N_("Do not connect")
+# NOTE: One-time link page: how to report a link the citizen did not ask for. {contact} is the municipality's contact.
+LINK_NOT_REQUESTED = N_(
+    "Did you not ask for this link yourself? Then do not connect, and tell the municipality: {contact}."
+)
+# NOTE: Page title after the citizen chose not to connect the phone or Telegram account.
+LINK_CANCELLED_TITLE = N_("Nothing was connected")
+# NOTE: Page text after the citizen chose not to connect the phone or Telegram account.
+LINK_CANCELLED_TEXT = N_("The phone or Telegram account was not connected to your login. You can close this page.")
+
+# NOTE: Shown in the chat when the citizen comes back after the login ended because nothing happened for a while.
+SESSION_ENDED = N_(
+    "You were logged out because nothing happened for a while. To continue, please log in again."
+)
+# NOTE: Button under the message that the login ended: opens the eID login again.
+LOG_IN_AGAIN = N_("Log in again")
