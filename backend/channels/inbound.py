@@ -62,7 +62,14 @@ async def _store(
 
 
 async def accept(
-    db: AsyncSession, *, provider: str, external_id: str, channel: str, sender: str, text: str
+    db: AsyncSession,
+    *,
+    provider: str,
+    external_id: str,
+    channel: str,
+    sender: str,
+    text: str,
+    sender_name: str | None = None,
 ) -> int | None:
     """Queue one inbound message for the worker (committed); its id, or None for a replay.
 
@@ -79,6 +86,7 @@ async def accept(
             text=text,
             kind="message",
             status="queued",
+            sender_name=sender_name,
             attempts=0,
             received_at=datetime.now(UTC),
         )

@@ -4,6 +4,10 @@
 setWebhook (403 otherwise), parses the update with PTB's `Update.de_json`, deduplicates on
 `update_id`, and queues the text (or a button's callback data) for the inbound worker. A button press
 is answered as a callback query, so the citizen's button stops spinning.
+
+Only private chats are served. A group, supergroup or channel is nobody's identity and its members
+would read every answer, so an update from one gets a short neutral notice (at most one per chat per
+`GROUP_NOTICE_EVERY`) and nothing else: no bot turn, no conversation, nothing stored of its text.
 """
 
 from __future__ import annotations
@@ -13,16 +17,22 @@ import contextlib
 import hmac
 import json as jsonlib
 import logging
+import unicodedata
+from datetime import UTC, datetime, timedelta
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, empty
-from telegram import Update
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import CallbackQuery, Chat, Update, User
 
 from backend.channels import texts
 from backend.channels.inbound import accept, record_handled
 from backend.conversations import language as languages
+from backend.db import upsert_insert
 from backend.errors import Forbidden, InvalidInput
-from backend.nlg import translate
+from backend.models.outbox import InboundMessage, OutboxMessage
+from backend.nlg import LANGUAGES, translate
 from backend.outbox.service import enqueue
 
 log = logging.getLogger("inissiaq.telegram")
@@ -32,6 +42,10 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_TEXT_CHARS = 4096
 # Telegram's own command when a chat starts; the assistant greets.
 COMMANDS = {"/start": "/greet", "/help": "/help", "/stop": "/cancel"}
+PRIVATE = "private"
+GROUP_NOTICE_EVERY = timedelta(hours=1)
+GROUP_NOTICE_KIND = "group_notice"
+MAX_NAME_CHARS = 32
 
 
 def _check_secret(request: Request) -> None:
@@ -62,6 +76,11 @@ async def webhook(request: Request) -> HTTPResponse:
     update_id = str(update.update_id)
     callback = update.callback_query
     message = update.message or update.edited_message
+    chat = _chat_of(update)
+    if chat is not None and chat.type != PRIVATE:
+        await _refuse_shared_chat(request, update, chat, callback)
+        return empty(status=200)
+    name = display_name(update.effective_user)
     if callback is not None and callback.message is not None and callback.data:
         chat_id = str(callback.message.chat.id)
         await accept(
@@ -71,6 +90,7 @@ async def webhook(request: Request) -> HTTPResponse:
             channel="telegram",
             sender=chat_id,
             text=callback.data,
+            sender_name=name,
         )
         _answer_callback(request, callback.id)
     elif message is not None and message.chat is not None:
@@ -79,7 +99,13 @@ async def webhook(request: Request) -> HTTPResponse:
             text = message.text[:MAX_TEXT_CHARS]
             text = COMMANDS.get(text.split("@")[0].strip().lower(), text)
             await accept(
-                db, provider="telegram", external_id=update_id, channel="telegram", sender=chat_id, text=text
+                db,
+                provider="telegram",
+                external_id=update_id,
+                channel="telegram",
+                sender=chat_id,
+                text=text,
+                sender_name=name,
             )
         else:
             handled = await record_handled(
@@ -101,6 +127,89 @@ async def webhook(request: Request) -> HTTPResponse:
                 await db.commit()
     # Other update kinds (channel posts, member changes) are acknowledged and ignored.
     return empty(status=200)
+
+
+def _chat_of(update: Update) -> Chat | None:
+    """The chat an update comes from (a button press: the chat of the message with the button)."""
+    if update.callback_query is not None:
+        message = update.callback_query.message
+        return message.chat if message is not None else None
+    message = update.message or update.edited_message or update.channel_post or update.edited_channel_post
+    return message.chat if message is not None else None
+
+
+def display_name(user: User | None) -> str | None:
+    """ "Aviaja L.": the first name and the last name's initial, as the account holder set them, without
+    control or formatting characters (which could reorder what the one-time link's page shows)."""
+    if user is None or user.is_bot:
+        return None
+    first = _printable(user.first_name)[:MAX_NAME_CHARS].strip()
+    last = _printable(user.last_name or "")
+    if not first:
+        return None
+    return f"{first} {last[0]}." if last else first
+
+
+def _printable(text: str) -> str:
+    kept = "".join(c if unicodedata.category(c)[0] not in "CZ" else " " for c in text or "")
+    return " ".join(kept.split())
+
+
+async def _refuse_shared_chat(
+    request: Request, update: Update, chat: Chat, callback: CallbackQuery | None
+) -> None:
+    """A group, supergroup or channel: a neutral notice, recorded under the update id so a retried
+    update is not answered again, and at most one per chat per `GROUP_NOTICE_EVERY`."""
+    db: AsyncSession = request.ctx.db
+    chat_id = str(chat.id)
+    if callback is not None:
+        _answer_callback(request, callback.id)
+    statement = (
+        upsert_insert(db, InboundMessage)
+        .values(
+            provider="telegram",
+            external_id=str(update.update_id),
+            channel="telegram",
+            sender=chat_id,
+            text="",
+            kind="ignored",
+            status="done",
+            attempts=0,
+            received_at=datetime.now(UTC),
+            processed_at=datetime.now(UTC),
+        )
+        .on_conflict_do_nothing(index_elements=["provider", "external_id"])
+        .returning(InboundMessage.id)
+    )
+    if (await db.execute(statement)).scalar_one_or_none() is None or await _noticed_lately(db, chat_id):
+        await db.commit()
+        return
+    user = update.effective_user
+    asked = (user.language_code or "")[:2].lower() if user is not None else ""
+    language = asked if asked in LANGUAGES else request.app.ctx.settings.default_language
+    await enqueue(
+        db,
+        channel="telegram",
+        to=chat_id,
+        text=translate(language, texts.PRIVATE_CHAT_ONLY),
+        kind=GROUP_NOTICE_KIND,
+    )
+    await db.commit()
+
+
+async def _noticed_lately(db: AsyncSession, chat_id: str) -> bool:
+    since = datetime.now(UTC) - GROUP_NOTICE_EVERY
+    found = await db.execute(
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.channel == "telegram",
+            OutboxMessage.recipient == chat_id,
+            OutboxMessage.kind == GROUP_NOTICE_KIND,
+            OutboxMessage.created_at > since,
+        )
+        .limit(1)
+    )
+    return found.first() is not None
 
 
 def _answer_callback(request: Request, callback_query_id: str) -> None:

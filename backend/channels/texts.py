@@ -30,3 +30,5 @@ SMS_OPTED_OUT = N_("You will receive no more messages from us. Reply START to re
 SMS_OPTED_IN = N_("Welcome back. You will receive messages from us again.")
 # NOTE: Telegram: the citizen sent a picture, sticker or file; only text can be read.
 ONLY_TEXT = N_("Sorry, I can only read text messages. Please write your question.")
+# NOTE: Telegram: someone wrote to the assistant in a group or channel. It only answers in a private chat with one person.
+PRIVATE_CHAT_ONLY = N_("Please write to me in a private chat. I do not answer in groups or channels.")

@@ -3,6 +3,9 @@
 Errors: flood control (429, `RetryAfter`) is temporary with Telegram's wait; timeouts, 5xx and network
 errors are temporary; a blocked bot (403), a bad request (400) or a rejected token (401/404) are
 permanent. Reasons never contain the token (PTB puts it in `InvalidToken`'s message) or the text.
+
+Link previews are off on every message: a preview would fetch the one-time login link (and show its
+page in the chat) without the citizen having opened it.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import logging
 import warnings
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -30,6 +33,7 @@ from backend.config import Settings
 
 log = logging.getLogger("inissiaq.clients.telegram")
 MAX_CALLBACK_BYTES = 64  # Telegram's limit for callback_data
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 def _callback_data(payload: str) -> str:
@@ -81,7 +85,12 @@ class TelegramClient:
             raise PermanentFailure("telegram: the chat id is not a number") from None
         try:
             bot = await self._ready()
-            sent = await bot.send_message(chat_id=chat_id, text=message.text, reply_markup=keyboard(message))
+            sent = await bot.send_message(
+                chat_id=chat_id,
+                text=message.text,
+                reply_markup=keyboard(message),
+                link_preview_options=NO_PREVIEW,
+            )
         except RetryAfter as error:
             raise TemporaryFailure(
                 "telegram 429: flood control", retry_after=_retry_seconds(error)

@@ -36,8 +36,8 @@ class BadRequest(Exception):
 class FakeTelegram(FakeServer):
     """`/bot{token}/{method}` for getMe, sendMessage, answerCallbackQuery, setWebhook, deleteWebhook.
 
-    `.calls` lists the methods called with the right token. `.sent` records accepted messages: message_id, chat_id, text, reply_markup (parsed), time
-    (monotonic). `.callback_answers` the answered callback query ids; `.webhook` the last setWebhook
+    `.calls` lists the methods called with the right token. `.sent` records accepted messages: message_id, chat_id, text, reply_markup (parsed),
+    link_preview_options (parsed; None when not given), time (monotonic). `.callback_answers` the answered callback query ids; `.webhook` the last setWebhook
     parameters (None after deleteWebhook).
     """
 
@@ -148,6 +148,7 @@ class FakeTelegram(FakeServer):
         if len(text) > MAX_TEXT:
             raise BadRequest("message is too long")
         markup = _reply_markup(params.get("reply_markup"))
+        preview = _json_object(params.get("link_preview_options"), "link_preview_options")
         with self.lock:
             if chat_id in self._blocked:
                 return self.error(403, "Forbidden: bot was blocked by the user")
@@ -164,6 +165,7 @@ class FakeTelegram(FakeServer):
                     "chat_id": chat_id,
                     "text": text,
                     "reply_markup": markup,
+                    "link_preview_options": preview,
                     "time": time.monotonic(),
                 }
             )
@@ -177,6 +179,19 @@ class FakeTelegram(FakeServer):
         if markup:
             result["reply_markup"] = markup
         return self.ok(result)
+
+
+def _json_object(raw: Any, field: str) -> dict[str, Any] | None:
+    """An optional object parameter (PTB sends nested objects JSON-encoded in a form); None when absent."""
+    if raw in (None, ""):
+        return None
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        raise BadRequest(f"can't parse {field} JSON object") from None
+    if not isinstance(value, dict):
+        raise BadRequest(f"can't parse {field} JSON object")
+    return value
 
 
 def _reply_markup(raw: Any) -> dict[str, Any] | None:
@@ -208,20 +223,37 @@ def _reply_markup(raw: Any) -> dict[str, Any] | None:
     return markup
 
 
-def text_update(update_id: int, chat_id: int, text: str, from_id: int | None = None) -> dict[str, Any]:
-    """What Telegram posts to the webhook for a text message in a private chat."""
+def text_update(
+    update_id: int,
+    chat_id: int,
+    text: str,
+    from_id: int | None = None,
+    *,
+    chat_type: str = "private",
+    first_name: str = "Test",
+    last_name: str | None = None,
+) -> dict[str, Any]:
+    """What Telegram posts to the webhook for a text message (in a private chat unless `chat_type`)."""
+    chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
+    if chat_type == "private":
+        chat.update(first_name=first_name, **({"last_name": last_name} if last_name else {}))
+    else:
+        chat["title"] = "A group"
+    sender: dict[str, Any] = {
+        "id": chat_id if from_id is None else from_id,
+        "is_bot": False,
+        "first_name": first_name,
+        "language_code": "da",
+    }
+    if last_name:
+        sender["last_name"] = last_name
     return {
         "update_id": update_id,
         "message": {
             "message_id": update_id,
             "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private", "first_name": "Test"},
-            "from": {
-                "id": chat_id if from_id is None else from_id,
-                "is_bot": False,
-                "first_name": "Test",
-                "language_code": "da",
-            },
+            "chat": chat,
+            "from": sender,
             "text": text,
         },
     }

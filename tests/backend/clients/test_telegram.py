@@ -179,3 +179,9 @@ def test_the_update_helpers_parse_as_telegram_updates() -> None:
     assert pressed is not None and pressed.callback_query is not None
     assert pressed.callback_query.data == "/affirm"
     assert pressed.callback_query.message.message_id == 5
+
+
+async def test_a_message_with_a_one_time_link_is_sent_without_a_link_preview(client, telegram) -> None:
+    await client.send(message("Log ind her: https://boligsikring.example.gl/l/abcdefghijklmnopqrstuv"))
+    await client.send(message("Hej"))
+    assert [m["link_preview_options"] for m in telegram.sent] == [{"is_disabled": True}] * 2
