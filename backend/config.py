@@ -44,6 +44,7 @@ class Settings:
     internal_secret: Secret = field(default_factory=lambda: Secret(""))
     session_secret: Secret = field(default_factory=lambda: Secret(""))
     session_ttl_minutes: int = 60
+    citizen_idle_minutes: int = 15  # a logged-in citizen's session ends after this long without activity
     default_language: str = "kl"
     manual_form_url: str = "https://www.sullissivik.gl/Forms/Boligsikring"
     locales_dir: Path = REPO_ROOT / "locales"
@@ -130,6 +131,7 @@ class Settings:
             internal_secret=Secret(_env("INISSIAQ_INTERNAL_SECRET", "")),
             session_secret=Secret(_env("INISSIAQ_SESSION_SECRET", "")),
             session_ttl_minutes=int(_env("SESSION_TTL_MINUTES", str(defaults.session_ttl_minutes))),
+            citizen_idle_minutes=int(_env("CITIZEN_IDLE_MINUTES", str(defaults.citizen_idle_minutes))),
             default_language=_env("DEFAULT_LANGUAGE", defaults.default_language),
             manual_form_url=_env("MANUAL_FORM_URL", defaults.manual_form_url),
             locales_dir=Path(_env("LOCALES_DIR", str(defaults.locales_dir))),

@@ -28,6 +28,7 @@ from backend.applications.service import (
     status_for_person,
     submit,
 )
+from backend.auth import sessions
 from backend.config import Settings
 from backend.conversations.service import current_person_cpr, unbind_person
 from backend.errors import InvalidInput, NotFound
@@ -165,12 +166,14 @@ async def set_language(request: Request, cid: str) -> JSONResponse:
 @internal_only
 async def logout(request: Request, cid: str) -> JSONResponse:
     """The citizen said "log out": the conversation (a web session, a phone or a Telegram chat) is no
-    longer bound to the person. Idempotent."""
+    longer bound to the person, and on the web the browser's session ends as with `POST /auth/logout`
+    (the widget's next request has no session: no transcript, a new conversation). Idempotent."""
     db = request.ctx.db
     conversation = await _conversation(db, cid)
     if conversation.person_cpr is not None:
         await audit.record(
             db,
+    await sessions.end_for_conversation(db, conversation.id)
             actor="citizen",
             action="channel_unbound",
             person_cpr=conversation.person_cpr,

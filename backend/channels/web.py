@@ -19,7 +19,8 @@ from backend.conversations import language as languages
 from backend.conversations import service as conversations
 from backend.errors import DomainError, InvalidInput
 from backend.models.conversations import Conversation, WebSession
-from backend.nlg import LANGUAGES
+from backend.nlg import LANGUAGES, translate
+from backend.web import ui_texts
 
 chat = Blueprint("web_chat", url_prefix="/api/chat")
 health = Blueprint("web_chat_health")
@@ -49,16 +50,25 @@ async def post_message(request: Request) -> JSONResponse:
     language = body.get("language")
     if language is not None and language not in LANGUAGES:
         raise InvalidInput(f"language must be one of {', '.join(LANGUAGES)}")
+    ended = await _ended_answer(request, notice_in_messages=True)
+    if ended is not None:
+        return ended
     session, token = await _session(request, create=True)
     assert session is not None
     cid = session.conversation_id
     await request.ctx.db.commit()  # no transaction stays open while Rasa is asked
     messages = await gateway.handle_citizen_message(request.app, cid, text, language_hint=language)
-    answer = {
+    answer: dict[str, Any] = {
         "conversation_id": cid,
         "language": await _language_of(request, cid),
         "messages": [m.as_json() for m in messages],
+        "authenticated": session.person_cpr is not None,
     }
+    if not await sessions.exists(request.ctx.db, session):  # the citizen logged out in the chat
+        answer.update(authenticated=False, session_ended=True)
+        response = _with_cookie(request, json(answer), None)
+        sessions.clear_cookie(response)
+        return response
     return _with_cookie(request, json(answer), token)
 
 
@@ -69,14 +79,18 @@ async def history(request: Request) -> JSONResponse:
         after = int(request.args.get("after", "0"))
     except ValueError as error:
         raise InvalidInput("after must be a number") from error
-    session, token = await _session(request, create=False)
+    ended = await _ended_answer(request, notice_in_messages=False)
+    if ended is not None:
+        return ended
+    session, token = await _session(request, create=False, active=False)
     if session is None:
-        return json({"conversation_id": None, "language": None, "messages": []})
+        return json({"conversation_id": None, "language": None, "messages": [], "authenticated": False})
     db = request.ctx.db
     rows = await conversations.transcript(db, session.conversation_id, after_id=max(after, 0))
     answer = {
         "conversation_id": session.conversation_id,
         "language": await _language_of(request, session.conversation_id),
+        "authenticated": session.person_cpr is not None,
         "messages": [
             {
                 "id": row.id,
@@ -96,9 +110,12 @@ async def history(request: Request) -> JSONResponse:
 async def resume(request: Request) -> JSONResponse:
     """After a login: run what the citizen asked for before it (an empty list when nothing waits)."""
     _json_body(request, allow_empty=True)
+    ended = await _ended_answer(request, notice_in_messages=True)
+    if ended is not None:
+        return ended
     session, token = await _session(request, create=False)
     if session is None:
-        return json({"conversation_id": None, "language": None, "messages": []})
+        return json({"conversation_id": None, "language": None, "messages": [], "authenticated": False})
     cid = session.conversation_id
     await request.ctx.db.commit()
     messages = await gateway.resume_pending_intent(request.app, cid)
@@ -106,6 +123,7 @@ async def resume(request: Request) -> JSONResponse:
         "conversation_id": cid,
         "language": await _language_of(request, cid),
         "messages": [m.as_json() for m in messages],
+        "authenticated": session.person_cpr is not None,
     }
     return _with_cookie(request, json(answer), token)
 
@@ -126,9 +144,12 @@ async def dependencies(request: Request) -> JSONResponse:
     )
 
 
-async def _session(request: Request, *, create: bool) -> tuple[WebSession | None, str | None]:
+async def _session(
+    request: Request, *, create: bool, active: bool = True
+) -> tuple[WebSession | None, str | None]:
     """The request's session and the cookie to (re)send, if any. A missing, forged or expired cookie
-    gives a new anonymous conversation (`create`) or nothing: never the old conversation."""
+    gives a new anonymous conversation (`create`) or nothing: never the old conversation. Only the
+    citizen's own activity (`active`) keeps a logged-in session alive, not the widget's polling."""
     db, settings = request.ctx.db, request.app.ctx.settings
     session = await sessions.load_session(db, request)
     if session is None:
@@ -137,10 +158,34 @@ async def _session(request: Request, *, create: bool) -> tuple[WebSession | None
         session, token = await sessions.start_anonymous(db, settings)
         await db.commit()
         return session, token
-    if await sessions.slide(db, settings, session):
+    if (active or session.person_cpr is None) and await sessions.slide(db, settings, session):
         await db.commit()
         return session, request.cookies.get(sessions.COOKIE)
     return session, None
+
+
+async def _ended_answer(request: Request, *, notice_in_messages: bool) -> JSONResponse | None:
+    """The answer when this browser's login ended for inactivity (once; the cookie is cleared): a
+    notice to log in again, and nothing of the old conversation."""
+    db = request.ctx.db
+    cid = await sessions.take_ended(db, request)
+    if cid is None:
+        return None
+    await db.commit()
+    language = await _language_of(request, cid)
+    notice = {
+        "text": translate(language, ui_texts.SESSION_ENDED),
+        "buttons": [{"title": translate(language, ui_texts.LOG_IN_AGAIN), "payload": "/auth/login"}],
+    }
+    answer: dict[str, Any] = {"conversation_id": None, "language": language, "messages": []}
+    answer.update(authenticated=False, session_ended=True)
+    if notice_in_messages:
+        answer["messages"] = [notice]
+    else:
+        answer["notice"] = notice
+    response = _with_cookie(request, json(answer), None)
+    sessions.clear_cookie(response)
+    return response
 
 
 def _with_cookie(request: Request, response: HTTPResponse, token: str | None) -> HTTPResponse:

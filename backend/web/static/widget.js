@@ -24,7 +24,8 @@
       sender_bot: data.senderBot,
       sender_caseworker: data.senderCaseworker,
       network_error: data.networkError,
-      typing: data.typing
+      typing: data.typing,
+      logged_out: data.loggedOut
     };
   }
 
@@ -97,6 +98,37 @@
     }
     el.log.appendChild(item);
     el.log.scrollTop = el.log.scrollHeight;
+  }
+
+  // The "Log out" control is shown only while the backend says this browser is logged in.
+  function setAuthenticated(body) {
+    if (body && typeof body.authenticated === "boolean") { el.logout.hidden = !body.authenticated; }
+  }
+
+  // Nothing of a conversation stays on the screen once its session has ended (a shared computer).
+  function clearLog() {
+    el.log.textContent = "";
+    lastId = 0;
+    lastButtons = {};
+  }
+
+  function sessionEnded(body) {
+    if (!body || !body.session_ended) { return false; }
+    clearLog();
+    el.logout.hidden = true;
+    if (body.notice) { addMessage("bot", body.notice.text, body.notice.buttons); }
+    return true;
+  }
+
+  function logOut() {
+    post("/auth/logout", {})
+      .then(function () {
+        clearLog();
+        el.logout.hidden = true;
+        addMessage("bot", texts.logged_out);
+        el.input.focus();
+      })
+      .catch(function () { el.status.textContent = texts.network_error; });
   }
 
   function showMessages(messages) {
@@ -172,6 +204,8 @@
         setWorking(false);
         el.status.textContent = texts.network_error;
       });
+        sessionEnded(answer);
+        setAuthenticated(answer);
   }
 
   function syncLastId() {
@@ -187,6 +221,9 @@
       })
       .catch(function () { return []; });
   }
+        if (sessionEnded(body)) { return []; }
+        if (body.conversation_id === null && lastId > 0) { clearLog(); }
+        setAuthenticated(body);
 
   function poll() {
     // Messages a caseworker writes while owning the conversation arrive without the citizen asking.
@@ -213,7 +250,7 @@
     el = {
       chat: $("chat"), open: $("chat-open"), close: $("chat-close"), log: $("chat-log"),
       typing: $("chat-typing"), status: $("chat-status"), form: $("chat-form"),
-      input: $("chat-input"), send: $("chat-send")
+      input: $("chat-input"), send: $("chat-send"), logout: $("chat-logout")
     };
     readTexts();
     el.open.addEventListener("click", openChat);
@@ -226,6 +263,7 @@
       var text = el.input.value;
       if (busy || !text.trim()) { return; }
       el.input.value = "";
+    el.logout.addEventListener("click", logOut);
       send(text);
     });
     document.querySelectorAll("button.language").forEach(function (button) {
@@ -248,12 +286,18 @@
             setWorking(false);
             showMessages(answer.messages);
             return syncLastId();
+        if (sessionEnded(body)) {
+          if (wantOpen) { openChat(); }
+          return null;
+        }
+        setAuthenticated(body);
           });
         }
         if (wantOpen) { openChat(); }
         return null;
       })
       .catch(function () { setWorking(false); });
+            if (!sessionEnded(answer)) { setAuthenticated(answer); }
   }
 
   if (document.readyState === "loading") {

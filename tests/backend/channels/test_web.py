@@ -64,7 +64,7 @@ async def test_a_forged_cookie_gets_a_new_conversation_and_none_of_the_old_data(
 
     stranger = Browser(app, token=cookie)
     history = await stranger.history()
-    assert history.json == {"conversation_id": None, "language": None, "messages": []}
+    assert history.json == {"conversation_id": None, "language": None, "messages": [], "authenticated": False}
     answer = await stranger.say("hej")
     assert answer.json["conversation_id"] != old
     assert [m["text"] for m in (await stranger.history()).json["messages"]] == ["hej", "echo: hej"]
