@@ -13,7 +13,7 @@ from sanic import Blueprint, Request
 from sanic.response import JSONResponse, json
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend import audit
+from backend import audit, limits
 from backend.api.auth import internal_only
 from backend.applications.corrections import MAX_TEXT_CHARS, clean_text
 from backend.applications.drafts import DraftContinued, DraftResumable, start_application
@@ -63,6 +63,9 @@ async def create_draft(request: Request, cid: str) -> JSONResponse:
     cpr = await current_person_cpr(request.ctx.db, conversation)
     if cpr is None:
         return await _login_required(db, conversation, settings, intent="apply")
+    await limits.enforce(
+        request.app, limits.applications(settings), cpr, message="too many applications today"
+    )
     outcome = await start_application(db, conversation, cpr, settings=settings)
     return json(draft_outcome_json(outcome))
 
@@ -170,10 +173,10 @@ async def logout(request: Request, cid: str) -> JSONResponse:
     (the widget's next request has no session: no transcript, a new conversation). Idempotent."""
     db = request.ctx.db
     conversation = await _conversation(db, cid)
+    await sessions.end_for_conversation(db, conversation.id)
     if conversation.person_cpr is not None:
         await audit.record(
             db,
-    await sessions.end_for_conversation(db, conversation.id)
             actor="citizen",
             action="channel_unbound",
             person_cpr=conversation.person_cpr,
@@ -201,6 +204,9 @@ async def leave_citizen_message(request: Request, cid: str) -> JSONResponse:
         login_url = await login_url_for(db, conversation, settings)
         await db.commit()
         return json({"status": "login_required", "login_url": login_url}, 401)
+    await limits.enforce(
+        request.app, limits.citizen_messages(settings), cpr, message="too many messages today"
+    )
     await audit.record(
         db, actor="citizen", action="citizen_message_left", person_cpr=cpr, details={"conversation": cid}
     )

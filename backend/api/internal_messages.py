@@ -13,6 +13,7 @@ from sanic.response import JSONResponse, json
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend import limits
 from backend.api.auth import internal_only
 from backend.api.internal import _conversation, _json_object
 from backend.applications.login import login_url_for
@@ -79,6 +80,10 @@ async def reply(request: Request, cid: str) -> JSONResponse:
     cpr = await current_person_cpr(db, conversation)
     if cpr is None:
         return await _login_required(conversation, request)
+    settings = request.app.ctx.settings
+    await limits.enforce(
+        request.app, limits.citizen_messages(settings), cpr, message="too many messages today"
+    )
     await _check_rate(db, cpr)
     message = await messaging.citizen_writes(db, cpr, text)  # type: ignore[arg-type]
     return json({"status": "ok", "id": message.id, "thread_id": message.thread_id}, status=201)
@@ -90,9 +95,13 @@ async def handoff(request: Request, cid: str) -> JSONResponse:
     """Inside opening hours: into the live queue. Outside: the bot offers a secure message instead."""
     settings = request.app.ctx.settings
     db = request.ctx.db
-    await _conversation(db, cid)
+    conversation = await _conversation(db, cid)
     if not is_open(settings.opening_hours, settings.timezone):
         return json({"status": "closed_hours"})
+    person = await current_person_cpr(db, conversation) or f"conversation:{conversation.id}"
+    await limits.enforce(
+        request.app, limits.handoffs(settings), person, message="too many handoff requests today"
+    )
     await request_handoff(db, cid)
     return json({"status": "queued"})
 

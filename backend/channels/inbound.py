@@ -19,13 +19,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from backend import limits
 from backend.background import repeat, start_loop, stop_loop
-from backend.channels import gateway, sms_text
+from backend.channels import gateway, sms_text, texts
 from backend.channels.types import BotMessage, Button
 from backend.conversations import service as conversations
+from backend.conversations.language import effective_language
 from backend.db import upsert_insert
 from backend.models.conversations import ChatMessage, Conversation
 from backend.models.outbox import InboundMessage
+from backend.nlg import translate
 from backend.outbox.service import enqueue
 
 log = logging.getLogger("inissiaq.inbound")
@@ -83,10 +86,10 @@ async def accept(
             external_id=external_id,
             channel=channel,
             sender=sender,
+            sender_name=sender_name,
             text=text,
             kind="message",
             status="queued",
-            sender_name=sender_name,
             attempts=0,
             received_at=datetime.now(UTC),
         )
@@ -198,8 +201,11 @@ async def process(app: Sanic, message_id: int) -> bool:
             await db.commit()
         assert message.conversation_id is not None
         cid, kind, text, attempts = message.conversation_id, message.kind, message.text, message.attempts
-        channel = message.channel
+        channel, sender = message.channel, message.sender
         buttons = await last_buttons(db, cid) if kind == "message" else []
+    first_try = kind == "message" and attempts == 1  # a retry after a failure is not a new turn
+    if first_try and not await _within_turn_limit(app, message_id, cid, channel, sender):
+        return True
     try:
         if kind == "resume":
             replies = await gateway.resume_pending_intent(app, cid)
@@ -224,6 +230,26 @@ async def process(app: Sanic, message_id: int) -> bool:
                 row.error = type(error).__name__
                 await db.commit()
     return True
+
+
+async def _within_turn_limit(app: Sanic, message_id: int, cid: str, channel: str, sender: str) -> bool:
+    """At most `inbound_turns_per_minute` bot turns per phone number or chat. Over it the message is
+    dropped without a turn; only the first one dropped in the window gets the "too many messages"
+    reply, so a flood never becomes a flood of replies."""
+    hit = await limits.hit(app, limits.inbound_turns(app.ctx.settings), f"{channel}:{sender}")
+    if hit.allowed:
+        return True
+    async with app.ctx.sessions() as db:
+        row = await db.get(InboundMessage, message_id)
+        if row is not None:
+            row.status, row.error = "dropped", "rate_limited"
+        conversation = await db.get(Conversation, cid)
+        if hit.first_refused and conversation is not None:
+            language = effective_language(conversation, app.ctx.settings.default_language)
+            await send_replies(db, conversation, [BotMessage(translate(language, texts.TOO_MANY_MESSAGES))])
+        await db.commit()
+    log.info("inbound message %s dropped: over the %s turn limit", message_id, channel)
+    return False
 
 
 async def requeue_stale(db: AsyncSession, now: datetime) -> None:

@@ -18,6 +18,8 @@ WAITING_FOR_CASEWORKER = N_("Thank you. A caseworker will answer you here as soo
 CASEWORKER_HAS_CONVERSATION = N_("Thank you. Your message has been passed on to the caseworker.")
 # NOTE: The conversation was closed by the municipality.
 CONVERSATION_CLOSED = N_("This conversation has been closed by the municipality. Thank you for writing.")
+# NOTE: The citizen sent many messages in a short time; this one was not handled. Wait about a minute.
+TOO_MANY_MESSAGES = N_("You have sent many messages in a short time. Please wait a moment and try again.")
 
 # NOTE: SMS answer to HELP. {contact} is how to reach the municipality. STOP and START stay in capitals.
 SMS_HELP = N_(

@@ -13,11 +13,12 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, JSONResponse, json
 from sqlalchemy import text as sql_text
 
+from backend import limits
 from backend.auth import sessions
-from backend.channels import gateway, rasa_client
+from backend.channels import gateway, rasa_client, texts
 from backend.conversations import language as languages
 from backend.conversations import service as conversations
-from backend.errors import DomainError, InvalidInput
+from backend.errors import DomainError, InvalidInput, RateLimited
 from backend.models.conversations import Conversation, WebSession
 from backend.nlg import LANGUAGES, translate
 from backend.web import ui_texts
@@ -53,10 +54,11 @@ async def post_message(request: Request) -> JSONResponse:
     ended = await _ended_answer(request, notice_in_messages=True)
     if ended is not None:
         return ended
-    session, token = await _session(request, create=True)
+    session, token = await _session(request, create=True, language=language)
     assert session is not None
     cid = session.conversation_id
     await request.ctx.db.commit()  # no transaction stays open while Rasa is asked
+    await _count_turn(request, cid)
     messages = await gateway.handle_citizen_message(request.app, cid, text, language_hint=language)
     answer: dict[str, Any] = {
         "conversation_id": cid,
@@ -118,6 +120,7 @@ async def resume(request: Request) -> JSONResponse:
         return json({"conversation_id": None, "language": None, "messages": [], "authenticated": False})
     cid = session.conversation_id
     await request.ctx.db.commit()
+    await _count_turn(request, cid)
     messages = await gateway.resume_pending_intent(request.app, cid)
     answer = {
         "conversation_id": cid,
@@ -145,16 +148,21 @@ async def dependencies(request: Request) -> JSONResponse:
 
 
 async def _session(
-    request: Request, *, create: bool, active: bool = True
+    request: Request, *, create: bool, language: str | None = None, active: bool = True
 ) -> tuple[WebSession | None, str | None]:
     """The request's session and the cookie to (re)send, if any. A missing, forged or expired cookie
-    gives a new anonymous conversation (`create`) or nothing: never the old conversation. Only the
-    citizen's own activity (`active`) keeps a logged-in session alive, not the widget's polling."""
+    gives a new anonymous conversation (`create`; at most `new_sessions_per_minute` per client
+    address, else 429 in `language`) or nothing: never the old conversation. Only the citizen's own
+    activity (`active`) keeps a logged-in session alive, not the widget's polling."""
     db, settings = request.ctx.db, request.app.ctx.settings
     session = await sessions.load_session(db, request)
     if session is None:
         if not create:
             return None, None
+        notice = translate(language or settings.default_language, texts.TOO_MANY_MESSAGES)
+        await limits.enforce(
+            request.app, limits.new_sessions(settings), limits.client_address(request), message=notice
+        )
         session, token = await sessions.start_anonymous(db, settings)
         await db.commit()
         return session, token
@@ -186,6 +194,15 @@ async def _ended_answer(request: Request, *, notice_in_messages: bool) -> JSONRe
     response = _with_cookie(request, json(answer), None)
     sessions.clear_cookie(response)
     return response
+
+
+async def _count_turn(request: Request, cid: str) -> None:
+    """One turn of the session's conversation; over `chat_messages_per_minute` a 429 (in the
+    conversation's language) before Rasa is asked."""
+    hit = await limits.hit(request.app, limits.chat_messages(request.app.ctx.settings), cid)
+    if not hit.allowed:
+        notice = translate(await _language_of(request, cid), texts.TOO_MANY_MESSAGES)
+        raise RateLimited(notice, retry_after=hit.retry_after)
 
 
 def _with_cookie(request: Request, response: HTTPResponse, token: str | None) -> HTTPResponse:

@@ -31,6 +31,7 @@ from backend.inbox.auth import (
 )
 from backend.inbox.export import export_pdf, export_record
 from backend.inbox.openapi import OPENAPI
+from backend.limits.address import client_address
 from backend.messaging import service as messaging
 from backend.outbox import service as outbox
 from backend.phones import normalise_phone
@@ -63,7 +64,7 @@ def _string(body: dict[str, Any], name: str) -> str:
 
 
 def _address(request: Request) -> str:
-    return request.client_ip or request.ip or "unknown"
+    return client_address(request)
 
 
 # --- session -----------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from backend.inbox.auth import (
     set_session_cookie,
     verify_credentials,
 )
+from backend.limits.address import client_address
 from backend.messaging import service as messaging
 
 bp = Blueprint("inbox_pages", url_prefix="/inbox")
@@ -151,7 +152,7 @@ async def login_submit(request: Request) -> HTTPResponse:
             '<p class="error">The form expired. <a href="/inbox/login">Try again</a>.</p>',
             status=403,
         )
-    address = request.client_ip or request.ip or "unknown"
+    address = client_address(request)
     try:
         caseworker = await verify_credentials(
             request.ctx.db,

@@ -26,6 +26,7 @@ from backend.limits.storage import close, counters_for
 
 MINUTE = 60
 DAY = 24 * 60 * 60
+clock = time.time  # the time windows are measured by (tests fix it)
 
 __all__ = [
     "DAY",
@@ -92,11 +93,11 @@ def applications(settings: Settings) -> Limit:
     return Limit("apply", settings.applications_per_day, DAY)
 
 
-async def hit(app: Sanic, limit: Limit, subject: str, *, now: float | None = None) -> Hit:
-    """Count one hit of `subject` against `limit`."""
+async def hit(app: Sanic, limit: Limit, subject: str, *, at: float | None = None) -> Hit:
+    """Count one hit of `subject` against `limit` (now, or `at` seconds since the epoch)."""
     if limit.count <= 0:
         return Hit(limit, 0, 0)
-    now = time.time() if now is None else now
+    now = clock() if at is None else at
     window_start = int(now // limit.window_seconds) * limit.window_seconds
     key = f"{limit.name}:{_digest(app.ctx.settings, subject)}"
     count = await counters_for(app).increment(key, window_start, limit.window_seconds)

@@ -224,6 +224,10 @@ RESPONSES: dict[str, Response] = {
         # NOTE: The municipality's system did not answer in time. Nothing is lost; try again.
         N_("Sorry, I could not reach the municipality's system just now. Please try again in a moment."),
     ),
+    "utter_too_many_requests": Response(
+        # NOTE: The citizen has already done this many times today (started an application, written to the municipality or asked for a person); it can be done again tomorrow.
+        N_("You have already done this many times today. Please try again tomorrow."),
+    ),
     "utter_login_required": Response(
         # NOTE: The citizen must log in with eID first; a "Log in" button follows.
         N_("To continue, please log in securely first, so that I can see your information."),

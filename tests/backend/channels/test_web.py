@@ -12,6 +12,7 @@ from backend.models.conversations import ChatMessage, Conversation, WebSession
 from backend.nlg import translate
 from tests.backend.applications.factories import AVIAJA, seed_registers
 from tests.backend.channels.support import Browser, FakeRasa
+from tests.backend.limits.support import freeze_clock
 
 
 async def test_a_first_message_starts_an_anonymous_conversation_and_sets_the_session_cookie(app) -> None:
@@ -207,3 +208,23 @@ async def test_the_readiness_check_reports_rasa(app) -> None:
 async def test_the_readiness_check_fails_when_rasa_is_not_running(app) -> None:
     _, response = await app.asgi_client.get("/healthz/dependencies")  # settings point Rasa at port 9
     assert (response.status, response.json["rasa"]) == (503, "down")
+
+
+async def test_sending_more_than_the_per_session_limit_of_chat_messages_within_a_minute_answers_429_with_retry_after(
+    settings, engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    freeze_clock(monkeypatch)  # one second into the minute: every message falls in the same window
+    app = create_app(replace(settings, chat_messages_per_minute=3), name="inissiaq_test_web_chat_limit")
+    rasa = FakeRasa().install(app)
+    browser = Browser(app)
+    answers = [await browser.say(f"besked {n}", language="da") for n in range(4)]
+
+    assert [a.status for a in answers] == [200, 200, 200, 429]
+    refused = answers[-1]
+    assert refused.headers["retry-after"] == "59"
+    assert refused.json == {
+        "error": "rate_limited",
+        "message": translate("da", texts.TOO_MANY_MESSAGES),
+        "retry_after": 59,
+    }
+    assert rasa.messages == ["besked 0", "besked 1", "besked 2"]  # the refused message never reached Rasa

@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pyotp
@@ -5,6 +6,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.app import create_app
 from backend.inbox.auth import COOKIE
 from backend.models.outbox import OutboxMessage
 from tests.backend.inbox.factories import PASSWORD, SECRET, create_caseworker, log_in, next_code
@@ -161,3 +163,47 @@ async def test_without_a_phone_there_is_no_sms_code(app, db: AsyncSession) -> No
         "/api/caseworker/login", json={"username": "pipaluk", "password": PASSWORD, "method": "sms"}
     )
     assert response.status == 400 and response.json["error"] == "no_phone"
+
+
+async def _login(app, body: dict, address: str) -> int:  # type: ignore[no-untyped-def]
+    _, response = await app.asgi_client.post(
+        "/api/caseworker/login", json=body, headers={"X-Forwarded-For": address}
+    )
+    return response.status
+
+
+async def test_behind_a_proxy_failures_from_one_address_do_not_lock_out_a_caseworker_elsewhere(
+    settings, engine, db: AsyncSession
+) -> None:
+    app = create_app(replace(settings, proxies_count=1), name="inissiaq_test_login_behind_proxy")
+    await create_caseworker(db)
+    attacker, pipaluk = "203.0.113.9", "198.51.100.7"
+    for n in range(5):
+        failed = {"username": f"guess{n}", "password": "guess", "totp": "000000"}
+        assert await _login(app, failed, attacker) == 401
+    right = {"username": "pipaluk", "password": PASSWORD}
+    # The attacker's address is locked out, even with a caseworker's right password and code ...
+    assert await _login(app, {**right, "totp": next_code(app, "pipaluk")}, attacker) == 429
+    # ... while the caseworker, coming through the same proxy from her own address, logs in.
+    assert await _login(app, {**right, "totp": next_code(app, "pipaluk")}, pipaluk) == 200
+
+
+async def test_without_a_trusted_proxy_a_forged_x_forwarded_for_is_ignored(app, db: AsyncSession) -> None:
+    await create_caseworker(db)
+    for n in range(5):  # a new made-up address each time: the peer is what counts
+        failed = {"username": f"guess{n}", "password": "guess", "totp": "000000"}
+        assert await _login(app, failed, f"203.0.113.{n}") == 401
+    right = {"username": "pipaluk", "password": PASSWORD, "totp": next_code(app, "pipaluk")}
+    assert await _login(app, right, "198.51.100.7") == 429
+
+
+async def test_failures_for_one_username_lock_that_username_from_any_address(
+    settings, engine, db: AsyncSession
+) -> None:
+    app = create_app(replace(settings, proxies_count=1), name="inissiaq_test_login_username_lock")
+    await create_caseworker(db)
+    for n in range(5):
+        failed = {"username": "pipaluk", "password": "guess", "totp": "000000"}
+        assert await _login(app, failed, f"203.0.113.{n}") == 401
+    right = {"username": "pipaluk", "password": PASSWORD, "totp": next_code(app, "pipaluk")}
+    assert await _login(app, right, "198.51.100.7") == 429

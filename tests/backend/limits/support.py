@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 
+import pytest
 from sanic import Sanic
 
 from backend import limits
@@ -43,3 +45,11 @@ async def instances(settings: Settings, count: int = 2) -> AsyncIterator[list[Sa
         for app, engine in zip(apps, engines, strict=True):
             await limits.stop(app)
             await engine.dispose()
+
+
+def freeze_clock(monkeypatch: pytest.MonkeyPatch) -> float:
+    """Fix the limits' clock one second into the current minute, so that every hit of a test falls
+    in the same windows (a minute boundary mid-test would start a new one); Retry-After is then 59."""
+    frozen = (time.time() // 60) * 60 + 1
+    monkeypatch.setattr(limits, "clock", lambda: frozen)
+    return frozen

@@ -25,7 +25,7 @@ async def test_two_instances_count_the_same_hits(settings, engine, backend: str)
     async with instances(settings_for(settings, backend)) as (first, second):
         now = time.time()
         hits = [
-            await limits.hit(app, THREE_PER_MINUTE, subject, now=now)
+            await limits.hit(app, THREE_PER_MINUTE, subject, at=now)
             for app in (first, second, first, second, first)
         ]
     assert [h.count for h in hits] == [1, 2, 3, 4, 5]
@@ -40,7 +40,7 @@ async def test_concurrent_hits_on_two_instances_are_each_counted_once(settings, 
     limit = limits.Limit("test", 10, limits.DAY)
     async with instances(settings_for(settings, backend)) as apps:
         now = time.time()
-        hits = await asyncio.gather(*(limits.hit(apps[i % 2], limit, subject, now=now) for i in range(30)))
+        hits = await asyncio.gather(*(limits.hit(apps[i % 2], limit, subject, at=now) for i in range(30)))
     assert sorted(h.count for h in hits) == list(range(1, 31))
     assert sum(h.allowed for h in hits) == 10
     assert sum(h.first_refused for h in hits) == 1
@@ -52,8 +52,8 @@ async def test_a_new_window_starts_from_zero(settings, engine, backend: str) -> 
     async with instances(settings_for(settings, backend), count=1) as (app,):
         start = (time.time() // 60) * 60
         for _ in range(4):
-            await limits.hit(app, THREE_PER_MINUTE, subject, now=start + 10)
-        later = await limits.hit(app, THREE_PER_MINUTE, subject, now=start + 61)
+            await limits.hit(app, THREE_PER_MINUTE, subject, at=start + 10)
+        later = await limits.hit(app, THREE_PER_MINUTE, subject, at=start + 61)
         assert (later.count, later.allowed, later.retry_after) == (1, True, 59)
 
 
@@ -62,9 +62,9 @@ async def test_subjects_and_limits_are_counted_apart(settings, engine, backend: 
     async with instances(settings_for(settings, backend), count=1) as (app,):
         now = time.time()
         one, other = f"a-{uuid.uuid4().hex}", f"b-{uuid.uuid4().hex}"
-        await limits.hit(app, THREE_PER_MINUTE, one, now=now)
-        assert (await limits.hit(app, THREE_PER_MINUTE, other, now=now)).count == 1
-        assert (await limits.hit(app, limits.Limit("other", 3, 60), one, now=now)).count == 1
+        await limits.hit(app, THREE_PER_MINUTE, one, at=now)
+        assert (await limits.hit(app, THREE_PER_MINUTE, other, at=now)).count == 1
+        assert (await limits.hit(app, limits.Limit("other", 3, 60), one, at=now)).count == 1
 
 
 async def test_a_limit_of_zero_counts_nothing_and_allows_everything(
@@ -89,7 +89,7 @@ async def test_the_database_keeps_a_keyed_hash_of_the_subject_never_the_subject(
 async def test_ended_windows_are_deleted_on_the_fly(settings, engine, db: AsyncSession, monkeypatch) -> None:
     async with instances(settings, count=1) as (app,):
         long_ago = time.time() - 3600
-        await limits.hit(app, THREE_PER_MINUTE, "old", now=long_ago)
+        await limits.hit(app, THREE_PER_MINUTE, "old", at=long_ago)
         store = storage.counters_for(app)
         assert isinstance(store, DatabaseCounters)
         store._next_sweep = 0.0  # the next hit sweeps (at most once a minute per instance)
