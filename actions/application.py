@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendClient, BackendUnavailable, Reply
-from actions.common import backend_unavailable, reset_application
+from actions.common import TOO_MANY_REQUESTS, backend_unavailable, reset_application, too_many_requests
 from actions.parsing import application_arguments, draft_arguments
 
 logger = logging.getLogger(__name__)
@@ -37,6 +37,9 @@ class ActionStartApplication(Action):
             reply = await BackendClient.from_env().create_draft(tracker.sender_id)
         except BackendUnavailable:
             backend_unavailable(dispatcher)
+            return not_ready
+        if reply.status_code == TOO_MANY_REQUESTS:
+            too_many_requests(dispatcher)
             return not_ready
         body = reply.body
         status = body.get("status")

@@ -36,3 +36,11 @@ def reset_application() -> list[dict[str, Any]]:
 def backend_unavailable(dispatcher: CollectingDispatcher) -> None:
     """The soft failure: tell the citizen to try again; callers change no state."""
     dispatcher.utter_message(response="utter_backend_unavailable")
+
+
+TOO_MANY_REQUESTS = 429  # the backend's answer over a daily limit (applications, messages, handoffs)
+
+
+def too_many_requests(dispatcher: CollectingDispatcher) -> None:
+    """Over a daily limit: tell the citizen to try again tomorrow; callers change no state."""
+    dispatcher.utter_message(response="utter_too_many_requests")

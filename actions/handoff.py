@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendClient, BackendUnavailable
-from actions.common import backend_unavailable
+from actions.common import TOO_MANY_REQUESTS, backend_unavailable, too_many_requests
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +31,9 @@ class ActionRequestPerson(Action):
             reply = await BackendClient.from_env().request_person(tracker.sender_id)
         except BackendUnavailable:
             backend_unavailable(dispatcher)
+            return []
+        if reply.status_code == TOO_MANY_REQUESTS:
+            too_many_requests(dispatcher)
             return []
         status = reply.body.get("status")
         if status == "queued":

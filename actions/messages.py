@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendClient, BackendUnavailable
-from actions.common import backend_unavailable
+from actions.common import TOO_MANY_REQUESTS, backend_unavailable, too_many_requests
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +73,8 @@ class ActionSendCaseworkerMessage(Action):
         body = reply.body
         if reply.status_code == 201:
             dispatcher.utter_message(response="utter_caseworker_message_sent")
+        elif reply.status_code == TOO_MANY_REQUESTS:
+            too_many_requests(dispatcher)
         elif body.get("status") == "login_required":
             dispatcher.utter_message(response="utter_login_required", login_url=body.get("login_url"))
         else:

@@ -146,7 +146,16 @@ class Stack:
 
     def commands(self) -> dict[str, list[str]]:
         return {
-            "actions": [str(RASA_PY), "-m", "rasa_sdk", "--actions", "actions", "-p", str(self.actions_port)],
+            # rasa-sdk behind the internal secret (bot/action_server.py), on loopback.
+            "actions": [
+                str(RASA_PY),
+                "-m",
+                "bot.action_server",
+                "--actions",
+                "actions",
+                "-p",
+                str(self.actions_port),
+            ],
             "backend": [str(BACKEND_PY), "-m", "backend.serve"],
             "worker": [str(BACKEND_PY), "-m", "backend.worker"],
             **self.eid_processes(),

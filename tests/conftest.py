@@ -151,6 +151,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, providers: Providers) -> Ite
             "DEV_PASSWORD": DEV_PASSWORD,
             "DEV_TOTP_SECRET": DEV_TOTP_SECRET,
             "OPENING_HOURS": ALWAYS_OPEN,  # the live handoff is tested at any hour
+            # Every test citizen comes from 127.0.0.1; the limits themselves are tested in tests/backend.
+            "NEW_SESSIONS_PER_MINUTE": "1000",
             **providers.env(),
         },
     )

@@ -176,6 +176,14 @@
       headers: { "Content-Type": "application/json", "Accept": "application/json" },
       body: JSON.stringify(body)
     }).then(function (response) {
+      if (response.status === 429) {
+        // Too many messages: the answer carries a short notice in the citizen's language.
+        return response.json().catch(function () { return {}; }).then(function (body) {
+          var error = new Error("HTTP 429");
+          error.notice = body.message;
+          throw error;
+        });
+      }
       if (!response.ok) { throw new Error("HTTP " + response.status); }
       return response.json();
     });
@@ -200,9 +208,9 @@
         switchLanguage(answer.language);
         syncLastId();
       })
-      .catch(function () {
+      .catch(function (error) {
         setWorking(false);
-        el.status.textContent = texts.network_error;
+        el.status.textContent = (error && error.notice) || texts.network_error;
       });
         sessionEnded(answer);
         setAuthenticated(answer);
