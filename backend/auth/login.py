@@ -108,7 +108,7 @@ async def logout(request: Request) -> HTTPResponse:
             await conversations.unbind_person(db, conversation)
         await sessions.end(db, session)
         await db.commit()
-    end_session_url = await _end_session_url(request, id_token)
+    end_session_url = await end_session_url_for(request, id_token)
     if wants_json(request):
         answer: dict[str, object] = {"ok": True}
         if end_session_url:
@@ -120,7 +120,7 @@ async def logout(request: Request) -> HTTPResponse:
     return response
 
 
-async def _end_session_url(request: Request, id_token: str | None) -> str | None:
+async def end_session_url_for(request: Request, id_token: str | None) -> str | None:
     """Where the eID provider ends its own session (after the database work: it may fetch metadata)."""
     relying_party = getattr(request.app.ctx, "oidc", None)
     if relying_party is None or not id_token:

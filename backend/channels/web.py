@@ -15,6 +15,7 @@ from sqlalchemy import text as sql_text
 
 from backend import limits
 from backend.auth import sessions
+from backend.auth.login import end_session_url_for
 from backend.channels import gateway, rasa_client, texts
 from backend.conversations import language as languages
 from backend.conversations import service as conversations
@@ -56,7 +57,7 @@ async def post_message(request: Request) -> JSONResponse:
         return ended
     session, token = await _session(request, create=True, language=language)
     assert session is not None
-    cid = session.conversation_id
+    cid, id_token = session.conversation_id, session.eid_id_token
     await request.ctx.db.commit()  # no transaction stays open while Rasa is asked
     await _count_turn(request, cid)
     messages = await gateway.handle_citizen_message(request.app, cid, text, language_hint=language)
@@ -68,6 +69,9 @@ async def post_message(request: Request) -> JSONResponse:
     }
     if not await sessions.exists(request.ctx.db, session):  # the citizen logged out in the chat
         answer.update(authenticated=False, session_ended=True)
+        end_session_url = await end_session_url_for(request, id_token)  # as POST /auth/logout does
+        if end_session_url:
+            answer["end_session_url"] = end_session_url
         response = _with_cookie(request, json(answer), None)
         sessions.clear_cookie(response)
         return response

@@ -2,7 +2,9 @@
 
 A citizen who uses only the keyboard opens the chat, asks to apply, follows the login link to the
 development login, logs in, confirms the draft and sends the application; the application is then
-in the database. axe-core checks the open widget for serious accessibility violations.
+in the database; then logs out with the widget's own control, which leaves nothing of the conversation
+on the screen or behind the browser's cookie. axe-core checks the open widget for serious
+accessibility violations.
 """
 
 from __future__ import annotations
@@ -97,6 +99,20 @@ def test_a_citizen_applies_with_the_keyboard_only(stack: Stack, browser: WebDriv
     assert application["reference"] in receipt[-1].text or any(
         application["reference"] in m.text for m in receipt
     )
+
+    logout = tab_to(browser, lambda e: e.get_attribute("id") == "chat-logout")
+    assert logout.is_displayed()
+    logout.send_keys(Keys.ENTER)
+    WebDriverWait(browser, 30).until(lambda d: not d.find_element(By.ID, "chat-logout").is_displayed())
+    log = browser.find_element(By.ID, "chat-log")
+    assert "Paninnguaq" not in log.text and application["reference"] not in log.text
+    assert len(log.find_elements(By.CSS_SELECTOR, ".message")) == 1  # only "you are logged out"
+    assert active(browser).get_attribute("id") == "chat-input"
+    history = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch('/api/chat/history', {credentials: 'same-origin'}).then(r => r.json()).then(done);"
+    )
+    assert (history["conversation_id"], history["messages"]) == (None, [])
 
 
 def test_the_open_widget_has_no_serious_accessibility_violations(stack: Stack, browser: WebDriver) -> None:

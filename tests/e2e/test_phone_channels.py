@@ -12,6 +12,8 @@ import httpx
 import pytest
 from twilio.request_validator import RequestValidator
 
+from backend.channels.texts import PRIVATE_CHAT_ONLY
+from backend.nlg import translate
 from scripts.stack import Stack
 from tests.conftest import (
     TELEGRAM_SECRET,
@@ -108,17 +110,32 @@ class Chat:
         return self.send(callback_update(next(_updates), self.chat_id, data))
 
 
+def start_link_login(browser: httpx.Client, link: str, cpr: str) -> str:
+    """The citizen opens the one-time link, presses its button and logs in with (development) eID; the
+    browser is then on the confirmation page, whose text this returns. Nothing is bound yet."""
+    base = link.split("/l/")[0]
+    opened = browser.get(link)
+    assert opened.status_code == 200 and f'action="{link.removeprefix(base)}"' in opened.text
+    started = browser.post(link, headers={"Origin": base})
+    assert started.status_code == 303 and started.headers["location"] == "/auth/login"
+    login = browser.post(base + "/auth/dev/login", json={"cpr": cpr}, headers={"Origin": base})
+    assert login.status_code == 200 and login.json()["next"] == "/l/confirm", login.text
+    page = browser.get(base + "/l/confirm")
+    assert page.status_code == 200
+    return page.text
+
+
+def confirm_link(browser: httpx.Client, link: str) -> httpx.Response:
+    base = link.split("/l/")[0]
+    return browser.post(base + "/l/confirm", data={}, headers={"Origin": base})
+
+
 def log_in_through(link: str, cpr: str) -> None:
-    """The citizen opens the one-time link on the phone and logs in with (development) eID."""
+    """The citizen opens the one-time link on the phone, logs in with (development) eID and confirms."""
     with httpx.Client(timeout=30) as browser:
-        opened = browser.get(link)
-        assert opened.status_code == 302 and opened.headers["location"] == "/auth/login"
-        login = browser.post(
-            link.split("/l/")[0] + "/auth/dev/login",
-            json={"cpr": cpr},
-            headers={"Origin": link.split("/l/")[0]},
-        )
-        assert login.status_code == 200 and login.json()["next"] == "/linked", login.text
+        start_link_login(browser, link, cpr)
+        confirmed = confirm_link(browser, link)
+        assert confirmed.status_code == 303 and confirmed.headers["location"] == "/linked", confirmed.text
 
 
 def test_a_greenlandic_application_by_sms_after_binding_through_the_one_time_link(stack, providers) -> None:
@@ -255,3 +272,59 @@ def test_an_unbound_phone_asking_for_status_gets_no_personal_data(stack, provide
     assert LINK.findall(answer)
     for personal in ("Aviaja", "Lyberth", "070886", AVIAJA, "Aqqusinersuaq", "INI-104233"):
         assert personal not in answer
+
+
+def _bound_people(stack: Stack, number: str) -> list[str | None]:
+    rows = backend_rows(stack, "SELECT person_cpr FROM conversations WHERE channel_address = $1", number)
+    return [row["person_cpr"] for row in rows]
+
+
+def test_an_attackers_link_opened_by_a_victim_who_logs_in_but_does_not_confirm_binds_nothing(
+    stack, providers
+) -> None:
+    attacker = Phone(stack, providers, "+299559907")
+    (link,) = LINK.findall(attacker.say("Hvad er status på min ansøgning?"))
+    base = link.split("/l/")[0]
+    preview = httpx.get(link, timeout=10)  # the victim's messenger fetches a preview: no cookie
+    assert preview.status_code == 200 and "+299 55 ** 07" in preview.text and "559907" not in preview.text
+    with httpx.Client(timeout=30) as victim:
+        page = start_link_login(victim, link, AVIAJA)
+        assert "+299 55 ** 07" in page and "Aviaja Lyberth" in page  # not her phone: she stops here
+        cross_site = victim.post(base + "/l/confirm", data={}, headers={"Origin": "https://evil.example"})
+        assert cross_site.status_code == 403
+    assert _bound_people(stack, attacker.number) == [None]
+    answer = attacker.say("Hvad er status på min ansøgning?")
+    assert LINK.findall(answer)
+    for personal in ("Aviaja", "Lyberth", "070886", AVIAJA, "Aqqusinersuaq", "INI-104233"):
+        assert personal not in answer
+
+
+def test_a_link_survives_its_preview_and_cannot_be_confirmed_twice(stack, providers) -> None:
+    phone = Phone(stack, providers, "+299559908")
+    (link,) = LINK.findall(phone.say("Hvad er status på min ansøgning?"))
+    assert httpx.get(link, timeout=10).status_code == 200  # a link preview
+    with httpx.Client(timeout=30) as first, httpx.Client(timeout=30) as second:
+        start_link_login(first, link, AVIAJA)
+        start_link_login(second, link, APUTSIAQ)
+        assert confirm_link(first, link).status_code == 303
+        assert confirm_link(second, link).status_code == 410
+    assert _bound_people(stack, phone.number) == [AVIAJA]
+    assert httpx.get(link, timeout=10).status_code == 410
+
+
+def test_a_telegram_group_gets_a_neutral_notice_and_no_answer(stack, providers) -> None:
+    chat = Chat(stack, providers, -100880003)
+    update = text_update(next(_updates), -100880003, "Hvad er status på min ansøgning?", from_id=880003)
+    update["message"]["chat"] = {"id": -100880003, "type": "supergroup", "title": "Naboerne"}
+    (notice,) = chat.send(update)
+    assert notice["text"] == translate("da", PRIVATE_CHAT_ONLY)  # the sender's Telegram language
+    assert LINK.findall(notice["text"]) == []
+    assert nothing_new(chat.received, 1)
+    assert backend_rows(stack, "SELECT id FROM conversations WHERE channel_address = $1", "-100880003") == []
+
+
+def test_telegram_messages_carry_no_link_preview(stack, providers) -> None:
+    chat = Chat(stack, providers, 880004)
+    asked = chat.say("Jeg vil gerne søge om boligsikring")
+    assert LINK.findall("\n".join(m["text"] for m in asked))
+    assert all(m["link_preview_options"] == {"is_disabled": True} for m in asked)

@@ -117,16 +117,23 @@
     clearLog();
     el.logout.hidden = true;
     if (body.notice) { addMessage("bot", body.notice.text, body.notice.buttons); }
+    endProviderSession(body);
     return true;
+  }
+
+  // After an eID login the provider's own session ends too (its page comes back to ours).
+  function endProviderSession(answer) {
+    if (answer && answer.end_session_url) { window.location.assign(answer.end_session_url); }
   }
 
   function logOut() {
     post("/auth/logout", {})
-      .then(function () {
+      .then(function (answer) {
         clearLog();
         el.logout.hidden = true;
         addMessage("bot", texts.logged_out);
         el.input.focus();
+        endProviderSession(answer);
       })
       .catch(function () { el.status.textContent = texts.network_error; });
   }
@@ -204,6 +211,8 @@
     post("/api/chat/messages", body)
       .then(function (answer) {
         setWorking(false);
+        sessionEnded(answer);
+        setAuthenticated(answer);
         showMessages(answer.messages);
         switchLanguage(answer.language);
         syncLastId();
@@ -212,8 +221,6 @@
         setWorking(false);
         el.status.textContent = (error && error.notice) || texts.network_error;
       });
-        sessionEnded(answer);
-        setAuthenticated(answer);
   }
 
   function syncLastId() {
@@ -221,6 +228,9 @@
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (body) {
         if (!body) { return []; }
+        if (sessionEnded(body)) { return []; }
+        if (body.conversation_id === null && lastId > 0) { clearLog(); }
+        setAuthenticated(body);
         body.messages.forEach(function (message) {
           if (message.sender === "caseworker") { addMessage("caseworker", message.text, message.buttons); }
           lastId = Math.max(lastId, message.id);
@@ -229,9 +239,6 @@
       })
       .catch(function () { return []; });
   }
-        if (sessionEnded(body)) { return []; }
-        if (body.conversation_id === null && lastId > 0) { clearLog(); }
-        setAuthenticated(body);
 
   function poll() {
     // Messages a caseworker writes while owning the conversation arrive without the citizen asking.
@@ -263,6 +270,7 @@
     readTexts();
     el.open.addEventListener("click", openChat);
     el.close.addEventListener("click", closeChat);
+    el.logout.addEventListener("click", logOut);
     el.chat.addEventListener("keydown", function (event) {
       if (event.key === "Escape") { closeChat(); }
     });
@@ -271,7 +279,6 @@
       var text = el.input.value;
       if (busy || !text.trim()) { return; }
       el.input.value = "";
-    el.logout.addEventListener("click", logOut);
       send(text);
     });
     document.querySelectorAll("button.language").forEach(function (button) {
@@ -286,26 +293,26 @@
     fetch("/api/chat/history", { credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (body) {
+        if (sessionEnded(body)) {
+          if (wantOpen) { openChat(); }
+          return null;
+        }
+        setAuthenticated(body);
         if (body && body.messages.length) {
           showHistory(body.messages);
           if (wantOpen) { openChat(); }
           setWorking(true);
           return post("/api/chat/resume", {}).then(function (answer) {
             setWorking(false);
+            if (!sessionEnded(answer)) { setAuthenticated(answer); }
             showMessages(answer.messages);
             return syncLastId();
-        if (sessionEnded(body)) {
-          if (wantOpen) { openChat(); }
-          return null;
-        }
-        setAuthenticated(body);
           });
         }
         if (wantOpen) { openChat(); }
         return null;
       })
       .catch(function () { setWorking(false); });
-            if (!sessionEnded(answer)) { setAuthenticated(answer); }
   }
 
   if (document.readyState === "loading") {

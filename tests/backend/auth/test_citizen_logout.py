@@ -5,6 +5,7 @@ CITIZEN_IDLE_MINUTES without the citizen's own activity, with a notice when they
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,7 +13,9 @@ import httpx
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from backend.app import create_app
 from backend.auth import sessions as web_sessions
+from backend.config import Secret
 from backend.models.audit import AuditEntry
 from backend.models.conversations import Conversation, WebSession
 from backend.nlg import translate
@@ -171,8 +174,10 @@ async def test_coming_back_after_the_idle_time_shows_once_that_the_login_ended(a
     assert (await db.get(Conversation, cid)).person_cpr is None
     assert (await db.execute(select(WebSession))).scalars().all() == []
     entry = (
-        await db.execute(select(AuditEntry).where(AuditEntry.action == "citizen_session_idle_ended"))
-    ).scalars().one()
+        (await db.execute(select(AuditEntry).where(AuditEntry.action == "citizen_session_idle_ended")))
+        .scalars()
+        .one()
+    )
     assert (entry.actor, entry.person_cpr) == ("system", AVIAJA)
 
 
@@ -201,3 +206,41 @@ async def test_an_expired_anonymous_session_ends_without_a_notice(app, db: Async
     history = (await browser.history()).json
     assert history == {"conversation_id": None, "language": None, "messages": [], "authenticated": False}
     assert (await db.execute(select(WebSession))).scalars().all() == []
+
+
+async def test_log_out_in_the_chat_after_an_eid_login_also_names_the_providers_logout(
+    settings, engine, db: AsyncSession, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """As `POST /auth/logout` does: the answer sends the browser on to end the eID provider's session."""
+    issuer = "https://eid.example.gl"
+    configured = replace(
+        settings, oidc_issuer=issuer, oidc_client_id="inissiaq", oidc_client_secret=Secret("s" * 32)
+    )
+    app = create_app(configured, name="inissiaq_test_chat_logout_eid")
+    discovery = {
+        "issuer": issuer,
+        "authorization_endpoint": f"{issuer}/auth",
+        "token_endpoint": f"{issuer}/token",
+        "jwks_uri": f"{issuer}/jwks",
+        "end_session_endpoint": f"{issuer}/session/end",
+    }
+    app.ctx.oidc_transport = httpx.MockTransport(lambda request: httpx.Response(200, json=discovery))
+
+    async def rasa(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        async with sessions() as other:
+            await web_sessions.end_for_conversation(other, body["sender"])
+            await other.commit()
+        return httpx.Response(200, json=[{"recipient_id": body["sender"], "text": "Du er logget ud."}])
+
+    await seed_registers(db)
+    browser = Browser(app)
+    await browser.login(AVIAJA)
+    await db.execute(update(WebSession).values(eid_id_token="the.id.token"))
+    await db.commit()
+    app.ctx.rasa_transport = httpx.MockTransport(rasa)
+    answer = (await browser.say("log ud")).json
+    assert answer["session_ended"] is True
+    url = httpx.URL(answer["end_session_url"])
+    assert (url.scheme, url.host, url.path) == ("https", "eid.example.gl", "/session/end")
+    assert url.params["id_token_hint"] == "the.id.token"
