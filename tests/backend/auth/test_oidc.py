@@ -262,6 +262,20 @@ async def test_a_callback_in_another_browser_is_refused(
     await assert_nobody_logged_in(db, victim)
 
 
+async def test_a_callback_naming_another_issuer_is_refused(
+    eid: Sanic, agent: ProviderAgent, db: AsyncSession
+) -> None:
+    """Mix-up defence (RFC 9207): the provider names itself in `iss`; another issuer is refused."""
+    await seed_registers(db)
+    browser = Browser(eid)
+    callback = await agent.login(await start(browser))
+    assert "iss=" in callback
+    mixed_up = callback.replace("iss=http", "iss=https%3A%2F%2Fevil.example%2F&x=http")
+    assert_failure_page(await browser.request("GET", mixed_up), 400, ui_texts.EID_REFUSED_TEXT)
+    assert await failure_reasons(db) == ["issuer_mismatch"]
+    await assert_nobody_logged_in(db, browser)
+
+
 async def test_an_expired_login_is_refused(eid: Sanic, agent: ProviderAgent, db: AsyncSession) -> None:
     await seed_registers(db)
     browser = Browser(eid)
@@ -355,6 +369,7 @@ async def test_an_hs256_token_from_the_real_provider_is_refused(
         ({"iss": "https://evil.example"}, "token_issuer"),
         ({"nonce": "a-nonce-from-another-request"}, "nonce_mismatch"),
     ],
+    ids=["expired", "audience", "issuer", "nonce"],
 )
 async def test_a_token_signed_by_the_provider_with_wrong_claims_is_refused(
     eid: Sanic,
