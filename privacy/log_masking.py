@@ -20,9 +20,10 @@ What `mask_personal_data` masks:
 
 Accepted over-masking: any other free-standing number of 6 to 15 digits (counts, byte sizes,
 six-digit process ids, integer epoch seconds, IPv4 addresses with long groups, digit runs inside
-hexadecimal ids, tenant numbers such as `INI-104233`), a run of numbers joined by single spaces or
-dashes adding up to more than 15 digits, and user names in URLs (`postgresql://***@host`). Left
-alone: dates (`2026-12-05`, `05.12.2026`), times (`07:32:54,123`), decimals (`6450.00`,
+hexadecimal ids other than UUIDs, tenant numbers such as `INI-104233`), a run of numbers joined by
+single spaces or dashes adding up to more than 15 digits, and user names in URLs
+(`postgresql://***@host`). Left alone: UUIDs and ids of 32 hexadecimal digits (conversation, message
+and draft ids), dates (`2026-12-05`, `05.12.2026`, `2026-12`), times (`07:32:54,123`), decimals (`6450.00`,
 `1733383974.25`, `0.98112231`), a single run of more than 15 digits (provider ids), numbers of up to
 five digits.
 
@@ -47,13 +48,25 @@ _GROUP = r"\d+(?!\d|:\d)"
 _SEPARATOR = r"(?:[ \u00a0\-]|(?<=\d\d)\.(?=\d\d)|\)[ \u00a0]?|[ \u00a0]?\()"
 _PHONE = re.compile(rf"(?<!\d)(?<!\d\.)(?:\(?\+)?{_GROUP}(?:{_SEPARATOR}{_GROUP})*")
 _DIGITS = re.compile(r"\d+")
-_DATE = re.compile(r"\d{4}([-.])\d{2}\1\d{2}|\d{2}([-.])\d{2}\2\d{4}")
+_DATE = re.compile(r"\d{4}([-.])\d{2}\1\d{2}|\d{2}([-.])\d{2}\2\d{4}|\d{4}-(?:0[1-9]|1[0-2])")
+# Identifiers the logs are read by (conversation, message and draft ids): UUIDs and 32 hex digits.
+_IDENTIFIER = re.compile(
+    r"(?<![0-9A-Za-z])(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})(?![0-9A-Za-z@])"
+)
 _DECIMAL = re.compile(r"\d+\.\d+")
 MIN_PHONE_DIGITS, MAX_PHONE_DIGITS = 6, 15
 
 
 def mask_personal_data(text: str) -> str:
     """The text with e-mail addresses, CPR numbers and phone numbers masked (idempotent)."""
+    parts, start = [], 0
+    for identifier in _IDENTIFIER.finditer(text):
+        parts += [_mask(text[start : identifier.start()]), identifier.group(0)]
+        start = identifier.end()
+    return "".join([*parts, _mask(text[start:])])
+
+
+def _mask(text: str) -> str:
     text = _EMAIL.sub("***@", text)
     text = _CPR.sub("xxxxxx-xxxx", text)
     return _PHONE.sub(_mask_phone, text)

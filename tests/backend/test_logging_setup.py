@@ -81,6 +81,9 @@ def test_an_email_address_keeps_only_its_domain() -> None:
         "rent 6450.00 kr.",
         "timestamp 1733383974.25",
         "confidence 0.98112231, 0.1407943816",
+        "period 2026-12",
+        "conversation 8174aedeb98e845fdfe7ad3ccac9eb2e, message c56d8ca3fc444ba7a7396d1234567842",
+        "sender 123e4567-e89b-12d3-a456-426614174000",
         "confidences [0.01 0.92 0.07]",
         "http://127.0.0.1:8000/healthz",
         "reference BS-7K3M9Q",
@@ -102,6 +105,11 @@ def test_dates_times_decimals_short_numbers_and_long_ids_are_left_alone(text: st
 )
 def test_the_accepted_over_masking_of_other_long_numbers(text: str, masked: str) -> None:
     assert mask_personal_data(text) == masked
+
+
+def test_an_id_next_to_personal_data_does_not_shield_it() -> None:
+    text = "8174aedeb98e845fdfe7ad3ccac9eb2e 551234 c56d8ca3fc444ba7a7396d1234567842@example.dk"
+    assert mask_personal_data(text) == "8174aedeb98e845fdfe7ad3ccac9eb2e ****34 ***@example.dk"
 
 
 def test_masking_is_idempotent() -> None:
