@@ -70,14 +70,15 @@ def load_client_key(settings: Settings) -> ClientKey | None:
 def problems(settings: Settings) -> list[str]:
     """What keeps the eID login from working, each naming its setting; empty when all is well.
 
-    Production mode needs eID; in development mode eID is checked only when OIDC_ISSUER is set.
+    Production mode needs eID; in any other mode eID is checked only when OIDC_ISSUER is set.
     """
+    production = settings.mode == "production"
     if not configured(settings):
-        if settings.development:
+        if not production:
             return []
         return ["OIDC_ISSUER: required in production (the eID provider's OpenID Connect issuer URL)"]
     found: list[str] = []
-    if not settings.development and not settings.oidc_issuer.startswith("https://"):
+    if production and not settings.oidc_issuer.startswith("https://"):
         found.append("OIDC_ISSUER: must be https in production")
     if not settings.oidc_client_id:
         found.append("OIDC_CLIENT_ID: required with OIDC_ISSUER")

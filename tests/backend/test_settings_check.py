@@ -37,6 +37,9 @@ def production(**changes: Any) -> Settings:
         public_base_url="https://boligsikring.example.gl",
         internal_secret=Secret("i" * 32),
         session_secret=Secret("s" * 32),
+        oidc_issuer="https://eid.example.gl",  # production needs eID (backend.auth.oidc_settings)
+        oidc_client_id="inissiaq",
+        oidc_client_secret=Secret("an-eid-client-secret"),
     )
     return dataclasses.replace(ready, **changes)
 
