@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -47,9 +47,12 @@ class ActionStartApplication(Action):
             show_draft(dispatcher, body)
             return [*reset_application(), *draft_slots(body), SlotSet("application_ready", True)]
         if status == "resumable" and reply.status_code == 200:
-            # A saved draft with answers: yes continues it, no starts again (actions/drafts.py).
-            dispatcher.utter_message(response="utter_draft_resume_offer", started_date=body.get("started_on"))
-            return [*reset_application(), SlotSet("draft_resumable", True)]
+            # A saved draft with answers: draft_choice_form asks whether to continue it (actions/drafts.py).
+            return [
+                *reset_application(),
+                SlotSet("draft_started_on", body.get("started_on")),
+                ActiveLoop("draft_choice_form"),
+            ]
         return draft_not_ready(dispatcher, reply)
 
 

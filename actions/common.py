@@ -29,7 +29,8 @@ def reset_application() -> list[dict[str, Any]]:
         *(SlotSet(name, None) for name in APPLICATION_SLOTS),
         SlotSet("application_ready", False),
         SlotSet("submission_pending", False),
-        SlotSet("draft_resumable", False),
+        SlotSet("draft_choice", None),
+        SlotSet("draft_started_on", None),
     ]
 
 

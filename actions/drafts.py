@@ -1,10 +1,11 @@
 """Resumable drafts: continue a saved draft or start again, and save each answer as it is given.
 
-`action_start_application` offers a saved draft (`draft_resumable`); yes runs `action_continue_draft`,
-no `action_restart_draft` (data/stories/drafts.yml). Both show the draft and activate
-`application_form` themselves, after filling the answers already given: a form activated by a rule
-would validate those slots as if the citizen had just typed them, while here the form only asks for
-the first step that is still empty.
+`action_start_application` activates `draft_choice_form` when the person has a saved draft with
+answers: it asks whether to continue (yes) or start again (no) until it gets one of the two. Then
+`action_continue_or_restart_draft` (data/stories/drafts.yml) shows the draft and activates
+`application_form` itself, after filling the answers already given: a form activated by a rule would
+validate those slots as if the citizen had just typed them, while here the form only asks for the
+first step that is still empty.
 
 The answers are saved when the form asks its next question: the form looks for
 `action_ask_application_form_<slot>` before `action_ask_<slot>` and `utter_ask_<slot>` (Rasa's
@@ -20,7 +21,7 @@ import logging
 from abc import ABC, abstractmethod
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -38,34 +39,67 @@ FORM = "application_form"
 STEPS = ("dwelling_confirmed", "dwelling_correction", "household_confirmed", "household_correction", "phone")
 
 
-class ActionContinueDraft(Action):
-    """Yes to the offer: the saved draft with its answers; the form asks the first unanswered step."""
+# Typed instead of pressing a button: the buttons' words in kl, da, sv (and English).
+CONTINUE_WORDS = frozenset({"ingerlaqqigit", "fortsæt", "fortsætte", "fortsätt", "fortsätta", "continue"})
+RESTART_WORDS = frozenset(
+    {"aallarteqqigit", "start forfra", "forfra", "begynd forfra", "börja om", "start again", "restart"}
+)
+
+
+class ActionAskDraftChoice(Action):
+    """The offer: the day the saved draft was started; yes continues it, no starts again."""
 
     def name(self) -> str:
-        return "action_continue_draft"
+        return "action_ask_draft_choice"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        try:
-            reply = await BackendClient.from_env().continue_draft(tracker.sender_id)
-        except BackendUnavailable:
-            backend_unavailable(dispatcher)
-            return not_started()
-        return start_form(dispatcher, reply)
+        dispatcher.utter_message(
+            response="utter_draft_resume_offer", started_date=tracker.get_slot("draft_started_on")
+        )
+        return []
 
 
-class ActionRestartDraft(Action):
-    """No to the offer: the saved draft is discarded and a new one is shown from the registers."""
+class ValidateDraftChoiceForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_draft_choice_form"
+
+    def validate_draft_choice(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Yes, no, or a button's word typed; anything else makes the form ask again."""
+        return {"draft_choice": draft_choice(value)}
+
+
+def draft_choice(value: Any) -> str | None:
+    if value in ("continue", "restart"):
+        return str(value)
+    words = " ".join(value.casefold().strip(" .!?").split()) if isinstance(value, str) else ""
+    if words in CONTINUE_WORDS:
+        return "continue"
+    if words in RESTART_WORDS:
+        return "restart"
+    return None
+
+
+class ActionContinueOrRestartDraft(Action):
+    """After the offer: continue the saved draft with its answers (the form asks the first unanswered
+    step), or discard it and show a new one from the registers."""
 
     def name(self) -> str:
-        return "action_restart_draft"
+        return "action_continue_or_restart_draft"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        client = BackendClient.from_env()
+        restart = tracker.get_slot("draft_choice") == "restart"
         try:
-            reply = await BackendClient.from_env().restart_draft(tracker.sender_id)
+            if restart:
+                reply = await client.restart_draft(tracker.sender_id)
+            else:
+                reply = await client.continue_draft(tracker.sender_id)
         except BackendUnavailable:
             backend_unavailable(dispatcher)
             return not_started()
@@ -73,7 +107,7 @@ class ActionRestartDraft(Action):
 
 
 def not_started() -> list[dict[str, Any]]:
-    return [SlotSet("application_ready", False), SlotSet("draft_resumable", False)]
+    return [SlotSet("application_ready", False), SlotSet("draft_choice", None)]
 
 
 def start_form(dispatcher: CollectingDispatcher, reply: Reply) -> list[dict[str, Any]]:
@@ -81,7 +115,7 @@ def start_form(dispatcher: CollectingDispatcher, reply: Reply) -> list[dict[str,
     form validates none of the answers filled in here); anything else as when starting."""
     body = reply.body
     if body.get("status") != "ready" or reply.status_code != 200:
-        return [*draft_not_ready(dispatcher, reply), SlotSet("draft_resumable", False)]
+        return [*draft_not_ready(dispatcher, reply), SlotSet("draft_choice", None)]
     answers = body.get("answers") if body.get("continued") is True else None
     if isinstance(answers, dict):
         show_continued(dispatcher, body, answers)

@@ -13,12 +13,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.application import ActionStartApplication
 from actions.drafts import (
     STEPS,
+    ActionAskDraftChoice,
     ActionAskDwellingConfirmed,
     ActionAskHouseholdConfirmed,
     ActionAskPhoneAndSave,
     ActionAskSubmitConfirmedAndSave,
-    ActionContinueDraft,
-    ActionRestartDraft,
+    ActionContinueOrRestartDraft,
+    ValidateDraftChoiceForm,
     registered_action,
 )
 from tests.actions.conftest import CONVERSATION, FakeBackend, make_tracker, responses, slot_events
@@ -28,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DRAFT_PATH = f"/internal/conversations/{CONVERSATION}/draft"
 ANSWERS_PATH = f"{DRAFT_PATH}/answers"
 READY = {"status": "ready", "draft_id": "d-7", "register_phone": "+299551234", "display": DISPLAY}
+CONTINUE = make_tracker({"draft_choice": "continue"})
 DOMAIN = {"actions": ["utter_ask_household_confirmed", "action_ask_phone", "action_ask_submit_confirmed"]}
 
 
@@ -45,26 +47,58 @@ def active_loops(events: list[dict[str, Any]]) -> list[str | None]:
     return [e["name"] for e in events if e.get("event") == "active_loop"]
 
 
-async def test_a_saved_draft_is_offered_with_the_day_it_was_started_and_no_form_starts(
+async def test_a_saved_draft_opens_the_offer_form_and_forgets_the_conversations_earlier_application(
     backend: FakeBackend, dispatcher: CollectingDispatcher
 ) -> None:
     backend.answer(
         "POST", DRAFT_PATH, body={"status": "resumable", "started_on": "2026-12-03", "last_step": "phone"}
     )
     events = await ActionStartApplication().run(dispatcher, make_tracker({"draft_id": "old"}), {})
-    assert responses(dispatcher) == ["utter_draft_resume_offer"]
-    assert dispatcher.messages[0]["started_date"] == "2026-12-03"
+    assert dispatcher.messages == []  # draft_choice_form asks
     slots = slot_events(events)
-    assert slots["draft_resumable"] is True and slots["application_ready"] is False
-    assert slots["draft_id"] is None  # the conversation's earlier application is forgotten
-    assert active_loops(events) == []
+    assert slots["draft_started_on"] == "2026-12-03" and slots["application_ready"] is False
+    assert slots["draft_id"] is None and slots["draft_choice"] is None
+    assert events[-1] == {"event": "active_loop", "timestamp": None, "name": "draft_choice_form"}
+
+
+async def test_the_offer_names_the_day_the_draft_was_started(dispatcher: CollectingDispatcher) -> None:
+    tracker = make_tracker({"draft_started_on": "2026-12-03"}, active_loop="draft_choice_form")
+    assert await ActionAskDraftChoice().run(dispatcher, tracker, {}) == []
+    assert dispatcher.messages == [
+        {**dispatcher.messages[0], "response": "utter_draft_resume_offer", "started_date": "2026-12-03"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "choice"),
+    [
+        ("continue", "continue"),
+        ("restart", "restart"),
+        ("Ingerlaqqigit", "continue"),
+        ("fortsæt!", "continue"),
+        ("Fortsätt", "continue"),
+        ("Aallarteqqigit", "restart"),
+        ("start  forfra", "restart"),
+        ("Börja om.", "restart"),
+        ("hvilke dokumenter skal jeg bruge", None),
+        ("52 12 34", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_the_offer_takes_yes_no_or_a_buttons_word_and_asks_again_for_anything_else(
+    dispatcher: CollectingDispatcher, value: object, choice: str | None
+) -> None:
+    result = ValidateDraftChoiceForm().validate_draft_choice(value, dispatcher, make_tracker(), {})
+    assert result == {"draft_choice": choice}
+    assert dispatcher.messages == []  # the form asks the offer again
 
 
 async def test_continuing_fills_the_answers_shows_what_is_still_open_and_starts_the_form_last(
     backend: FakeBackend, dispatcher: CollectingDispatcher
 ) -> None:
     backend.answer("POST", f"{DRAFT_PATH}/continue", body=continued({"dwelling_confirmed": True}))
-    events = await ActionContinueDraft().run(dispatcher, make_tracker(), {})
+    events = await ActionContinueOrRestartDraft().run(dispatcher, CONTINUE, {})
     assert responses(dispatcher) == ["utter_draft_continued", "utter_draft_household"]
     assert dispatcher.messages[0]["started_date"] == "2026-12-03"
     assert dispatcher.messages[1]["household_list"] == DISPLAY["household_list"]
@@ -76,7 +110,7 @@ async def test_continuing_fills_the_answers_shows_what_is_still_open_and_starts_
         "+299551234",
         "2026-11",
     )
-    assert slots["application_ready"] is True and slots["draft_resumable"] is False
+    assert slots["application_ready"] is True and slots["draft_choice"] is None
     # The form is activated after the slots, so it validates none of them and asks the first empty step.
     assert events[-1] == {"event": "active_loop", "timestamp": None, "name": "application_form"}
 
@@ -89,7 +123,7 @@ async def test_a_section_changed_in_the_registers_is_announced_and_shown_again(
         f"{DRAFT_PATH}/continue",
         body=continued({"household_confirmed": True}, register_changed=["dwelling"]),
     )
-    await ActionContinueDraft().run(dispatcher, make_tracker(), {})
+    await ActionContinueOrRestartDraft().run(dispatcher, CONTINUE, {})
     assert responses(dispatcher) == [
         "utter_draft_continued",
         "utter_draft_register_changed",
@@ -103,7 +137,7 @@ async def test_a_no_without_its_correction_shows_that_section_again(
     backend: FakeBackend, dispatcher: CollectingDispatcher
 ) -> None:
     backend.answer("POST", f"{DRAFT_PATH}/continue", body=continued({"dwelling_confirmed": False}))
-    events = await ActionContinueDraft().run(dispatcher, make_tracker(), {})
+    events = await ActionContinueOrRestartDraft().run(dispatcher, CONTINUE, {})
     assert responses(dispatcher)[1:] == [
         "utter_draft_tenant",
         "utter_draft_dwelling",
@@ -116,7 +150,7 @@ async def test_when_nothing_was_left_to_continue_the_new_draft_is_shown_whole(
     backend: FakeBackend, dispatcher: CollectingDispatcher
 ) -> None:
     backend.answer("POST", f"{DRAFT_PATH}/continue", body=READY)
-    events = await ActionContinueDraft().run(dispatcher, make_tracker(), {})
+    events = await ActionContinueOrRestartDraft().run(dispatcher, CONTINUE, {})
     assert responses(dispatcher) == [
         "utter_draft_intro",
         "utter_draft_tenant",
@@ -131,8 +165,10 @@ async def test_starting_again_shows_the_new_draft_and_starts_the_form(
     backend: FakeBackend, dispatcher: CollectingDispatcher
 ) -> None:
     backend.answer("POST", f"{DRAFT_PATH}/restart", body={**READY, "draft_id": "d-8"})
-    events = await ActionRestartDraft().run(
-        dispatcher, make_tracker({"draft_id": "d-7", "dwelling_confirmed": True}, intent="deny"), {}
+    events = await ActionContinueOrRestartDraft().run(
+        dispatcher,
+        make_tracker({"draft_id": "d-7", "dwelling_confirmed": True, "draft_choice": "restart"}),
+        {},
     )
     assert [r.url.path for r in backend.requests] == [f"{DRAFT_PATH}/restart"]
     assert responses(dispatcher)[0] == "utter_draft_intro"
@@ -141,17 +177,18 @@ async def test_starting_again_shows_the_new_draft_and_starts_the_form(
     assert active_loops(events) == ["application_form"]
 
 
-@pytest.mark.parametrize("action", [ActionContinueDraft, ActionRestartDraft])
+@pytest.mark.parametrize("choice", ["continue", "restart"])
 async def test_a_login_that_ran_out_is_asked_for_and_no_form_starts(
-    backend: FakeBackend, dispatcher: CollectingDispatcher, action: type
+    backend: FakeBackend, dispatcher: CollectingDispatcher, choice: str
 ) -> None:
     login = {"status": "login_required", "login_url": "https://x/l/abc"}
     backend.answer("POST", f"{DRAFT_PATH}/continue", body=login)
     backend.answer("POST", f"{DRAFT_PATH}/restart", body=login)
-    events = await action().run(dispatcher, make_tracker(), {})
+    events = await ActionContinueOrRestartDraft().run(dispatcher, make_tracker({"draft_choice": choice}), {})
+    assert [r.url.path for r in backend.requests] == [f"{DRAFT_PATH}/{choice}"]
     assert responses(dispatcher) == ["utter_login_required"]
     assert dispatcher.messages[0]["login_url"] == "https://x/l/abc"
-    assert slot_events(events) == {"application_ready": False, "draft_resumable": False}
+    assert slot_events(events) == {"application_ready": False, "draft_choice": None}
     assert active_loops(events) == []
 
 
@@ -163,19 +200,21 @@ async def test_a_referral_while_continuing_is_said_and_forgets_the_application(
         f"{DRAFT_PATH}/continue",
         body={"status": "referral", "reason": "private_landlord", "manual_form_url": "https://m"},
     )
-    events = await ActionContinueDraft().run(dispatcher, make_tracker({"draft_id": "d-7"}), {})
+    events = await ActionContinueOrRestartDraft().run(
+        dispatcher, make_tracker({"draft_id": "d-7", "draft_choice": "continue"}), {}
+    )
     assert responses(dispatcher) == ["utter_referral_private_landlord"]
     assert slot_events(events)["draft_id"] is None and active_loops(events) == []
 
 
-@pytest.mark.parametrize("action", [ActionContinueDraft, ActionRestartDraft])
+@pytest.mark.parametrize("choice", ["continue", "restart"])
 async def test_a_backend_that_is_down_gets_the_soft_failure(
-    backend: FakeBackend, dispatcher: CollectingDispatcher, action: type
+    backend: FakeBackend, dispatcher: CollectingDispatcher, choice: str
 ) -> None:
     backend.down = True
-    events = await action().run(dispatcher, make_tracker(), {})
+    events = await ActionContinueOrRestartDraft().run(dispatcher, make_tracker({"draft_choice": choice}), {})
     assert responses(dispatcher) == ["utter_backend_unavailable"]
-    assert slot_events(events) == {"application_ready": False, "draft_resumable": False}
+    assert slot_events(events) == {"application_ready": False, "draft_choice": None}
 
 
 async def test_the_answers_so_far_are_saved_before_the_next_question(
