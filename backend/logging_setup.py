@@ -21,6 +21,10 @@ def configure_logging(level: str | int = logging.INFO) -> None:
     root = logging.getLogger()
     if not root.handlers:  # a test runner's handlers and levels stay as they are
         logging.basicConfig(level=level, format=FORMAT)
+        if logging.getLogger().getEffectiveLevel() <= logging.DEBUG:
+            # SQLAlchemy keeps its loggers at WARNING; at DEBUG show the statements (their parameters
+            # are hidden by every engine, backend.db.create_engine), not the rows
+            logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
     for name in ("", *SANIC_LOGGERS):
         for handler in logging.getLogger(name).handlers:
             log_masking.add_filter(handler)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import subprocess
 import sys
 import threading
 import time
@@ -16,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 from sanic import Sanic
 
+from backend.config import REPO_ROOT as ROOT
 from backend.db import create_engine
 from backend.logging_setup import FORMAT, configure_logging
 from privacy import log_masking
@@ -307,3 +309,37 @@ def test_sqlalchemy_error_text_with_parameters_is_masked_in_the_log(output: io.S
     text = output.getvalue()
     assert_clean(text)
     assert "[parameters: ('xxxxxx-xxxx', '+********56', '***@example.dk')]" in text
+
+
+SQL_AT_DEBUG = """
+import asyncio, sys
+import sqlalchemy as sa
+from backend.db import create_engine
+from backend.logging_setup import configure_logging
+
+async def main(url, cpr):
+    engine = create_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(sa.text("CREATE TABLE people (cpr TEXT, phone TEXT)"))
+        insert = sa.text("INSERT INTO people VALUES (:cpr, :phone)")
+        await connection.execute(insert, {"cpr": cpr, "phone": "+299551234"})
+    await engine.dispose()
+
+configure_logging("DEBUG")
+asyncio.run(main(sys.argv[1], sys.argv[2]))
+"""
+
+
+def test_at_debug_level_sql_statements_are_logged_without_their_parameters(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"
+    result = subprocess.run(
+        [sys.executable, "-c", SQL_AT_DEBUG, url, CPR],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        cwd=ROOT,
+    )
+    assert "INFO sqlalchemy.engine.Engine: INSERT INTO people VALUES (?, ?)" in result.stderr
+    assert "[SQL parameters hidden due to hide_parameters=True]" in result.stderr
+    assert CPR not in result.stderr and "551234" not in result.stderr

@@ -259,8 +259,7 @@ def test_no_personal_data_in_any_log_after_a_web_and_an_sms_application_with_a_f
     assert "Exception occurred during execution of request" in logs["actions.log"]
     assert "Encountered an exception while running action 'action_start_application'" in logs["rasa.log"]
     assert "Traceback (most recent call last)" in logs["rasa.log"]
-    assert "xxxxxx-xxxx" in logs["rasa.log"]  # the CPR number she wrote, as Rasa logged it
-    assert "Ring til mig p" in logs["rasa.log"]  # her message is there, only its numbers are masked
+    assert "Ring til mig p" in logs["rasa.log"]  # her message was logged
     found = [
         f"{value!r} in {name}, line {text[: match.start()].count(chr(10)) + 1}: {line_at(text, match.start())}"
         for name, text in logs.items()
@@ -269,6 +268,7 @@ def test_no_personal_data_in_any_log_after_a_web_and_an_sms_application_with_a_f
         if match
     ]
     assert found == []
+    assert "xxxxxx-xxxx" in logs["rasa.log"]  # the CPR number she wrote, as Rasa logged it
 
 
 def written(value: str) -> re.Pattern[str]:
