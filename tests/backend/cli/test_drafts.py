@@ -2,7 +2,7 @@
 
 import asyncio
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,8 +36,10 @@ def _database_url(monkeypatch: pytest.MonkeyPatch, database_url: str) -> None:
     monkeypatch.setenv("DATABASE_URL", database_url)
 
 
-async def _draft(db: AsyncSession, settings: Settings, conversation: Conversation, cpr: str) -> DraftReady:
-    outcome = await start_application(db, conversation, cpr, settings=settings, now=DEC_3)
+async def _draft(
+    db: AsyncSession, settings: Settings, conversation: Conversation, cpr: str, *, now: datetime = DEC_3
+) -> DraftReady:
+    outcome = await start_application(db, conversation, cpr, settings=settings, now=now)
     assert isinstance(outcome, DraftReady)
     return outcome
 
@@ -50,7 +52,7 @@ async def test_drafts_list_json_shows_each_unsent_draft_with_its_last_step(
     answered = await _draft(db, settings, aviaja, AVIAJA)
     await save_answers(db, aviaja, AVIAJA, answered.draft.id, {"dwelling_confirmed": True}, now=DEC_4)
     karin = await create_conversation(db, cpr=KARIN, language="sv")
-    untouched = await _draft(db, settings, karin, KARIN)
+    untouched = await _draft(db, settings, karin, KARIN, now=DEC_3 + timedelta(hours=1))
 
     records = json.loads(await _run(capsys, "drafts", "list", "--json"))
 
@@ -69,11 +71,11 @@ async def test_drafts_list_json_shows_each_unsent_draft_with_its_last_step(
             "reference": untouched.draft.reference,
             "cpr": KARIN,
             "month": "2026-12",
-            "created_at": "2026-12-03T12:00:00+00:00",
+            "created_at": "2026-12-03T13:00:00+00:00",
             "started_on": "2026-12-03",
             "last_step": None,
             "last_step_at": None,
-            "expires_at": "2027-01-02T12:00:00+00:00",
+            "expires_at": "2027-01-02T13:00:00+00:00",
         },
     ]
 
