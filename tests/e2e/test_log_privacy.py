@@ -267,7 +267,7 @@ def test_no_personal_data_in_any_log_after_a_web_and_an_sms_application_with_a_f
         for match in [written(value).search(text)]
         if match
     ]
-    assert found == []
+    assert found == [], "in clear in the logs:\n" + "\n".join(found)
     assert "xxxxxx-xxxx" in logs["rasa.log"]  # the CPR number she wrote, as Rasa logged it
 
 
