@@ -73,7 +73,6 @@ class RelyingParty:
         self._provider: Provider | None = None
         self._provider_fetched = 0.0
         self._keys: KeySet | None = None
-        self.jwks_fetches = 0
 
     @property
     def redirect_uri(self) -> str:
@@ -198,7 +197,6 @@ class RelyingParty:
 
     async def _fetch_keys(self, provider: Provider) -> KeySet:
         document = await self._get_json(provider.jwks_uri)
-        self.jwks_fetches += 1
         try:
             self._keys = KeySet.import_key_set(document)  # type: ignore[arg-type]
         except (JoseError, KeyError, TypeError, ValueError) as error:
