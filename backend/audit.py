@@ -1,4 +1,5 @@
-"""Record who did what to whose data. The caller's transaction carries the entry (no commit here)."""
+"""Record who did what to whose data. The caller's transaction carries the entry (no commit here): it is
+chained onto the log and inserted when that transaction commits (backend/audit_chain.py)."""
 
 from __future__ import annotations
 

@@ -20,11 +20,10 @@ from sqlalchemy import and_, delete, func, not_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from backend import audit
+from backend import audit, audit_chain
 from backend.applications.drafts import purge_expired_drafts
 from backend.config import Settings
 from backend.models.applications import Application, Draft
-from backend.models.audit import AuditEntry
 from backend.models.caseworkers import Caseworker, CaseworkerSession, LoginCode
 from backend.models.conversations import ChatMessage
 from backend.models.messaging import Notification, SecureMessage, Thread
@@ -178,10 +177,10 @@ async def purge(db: AsyncSession, settings: Settings, *, now: datetime | None = 
     counts["notifications"] = (
         await db.execute(delete(Notification).where(Notification.created_at < cutoff))
     ).rowcount
-    counts["audit_entries"] = (await db.execute(delete(AuditEntry).where(AuditEntry.at < cutoff))).rowcount
     await db.execute(delete(JobRun).where(JobRun.started_at < cutoff))
     await db.execute(delete(CaseworkerSession).where(CaseworkerSession.expires_at < now))
     await db.execute(delete(LoginCode).where(or_(LoginCode.expires_at < now, LoginCode.used_at.is_not(None))))
+    counts["audit_entries"] = await audit_chain.purge_before(db, cutoff)  # last: it holds the chain head
     await audit.record(db, actor="system", action="history_purged", details=counts)
     await db.commit()
     return counts

@@ -19,6 +19,7 @@ COMMANDS: list[str] = [
     "backend.cli.digest",
     "backend.cli.purge",
     "backend.cli.phones",
+    "backend.cli.audit",
 ]
 
 

@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.audit_chain import append
 from backend.models.audit import AuditEntry
 
 
 async def dao_create_audit_entry(db: AsyncSession, entry: AuditEntry) -> AuditEntry:
-    db.add(entry)
-    return entry
+    """The entry is chained and inserted when the session's transaction commits (backend/audit_chain.py)."""
+    return append(db, entry)
 
 
 async def dao_get_audit_entries(

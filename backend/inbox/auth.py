@@ -18,6 +18,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend import audit
 from backend.config import Settings
 from backend.errors import Forbidden, TooManyRequests, Unauthorized
 from backend.models.caseworkers import Caseworker, CaseworkerSession, LoginCode, LoginThrottle
@@ -160,13 +161,39 @@ async def verify_credentials(
 ) -> Caseworker:
     """The active caseworker with this username and password (first factor), or Unauthorized."""
     keys = throttle_keys(username, address)
-    await check_throttle(db, keys, settings)
+    try:
+        await check_throttle(db, keys, settings)
+    except TooManyRequests:
+        await audit_failed_login(db, username, address, "locked_out", action="caseworker_login_locked_out")
+        await db.commit()
+        raise
     caseworker = await find_caseworker(db, username)
     ok = password_matches(caseworker.password_hash if caseworker else None, password)
     if caseworker is None or not ok or not caseworker.active:
+        reason = "unknown_username" if caseworker is None else "wrong_password" if not ok else "inactive"
+        await audit_failed_login(
+            db, username, address, reason, caseworker_id=caseworker.id if caseworker else None
+        )
         await record_failure(db, keys, settings)
         raise Unauthorized("wrong username, password or code", code="login_failed")
     return caseworker
+
+
+async def audit_failed_login(
+    db: AsyncSession,
+    username: str,
+    address: str,
+    reason: str,
+    *,
+    caseworker_id: int | None = None,
+    action: str = "caseworker_login_failed",
+) -> None:
+    """Record a refused login: the username as typed and the client address, never the password or
+    code. The caller commits."""
+    details = {"username": username.strip().lower()[:64], "address": address[:100], "reason": reason}
+    if caseworker_id is not None:
+        details["caseworker_id"] = caseworker_id
+    await audit.record(db, actor="anonymous", action=action, details=details)
 
 
 async def send_sms_code(db: AsyncSession, caseworker: Caseworker) -> str:
@@ -215,7 +242,10 @@ async def complete_login(
     else:
         ok = False
     if not ok:
+        username, caseworker_id = caseworker.username, caseworker.id  # the rollback expires the object
         await db.rollback()
+        reason = "wrong_totp" if totp else "wrong_sms_code" if sms_code else "no_second_factor"
+        await audit_failed_login(db, username, address, reason, caseworker_id=caseworker_id)
         await record_failure(db, keys, settings)
         raise Unauthorized("wrong username, password or code", code="login_failed")
     await clear_failures(db, keys)
