@@ -33,6 +33,22 @@ def _env(name: str, default: str) -> str:
     return value if value not in (None, "") else default
 
 
+def rasa_tracker_url_from_env() -> str:
+    """Rasa's tracker store as a database URL, from the RASA_TRACKER_* variables Rasa reads itself
+    (bot/endpoints.yml); without them Rasa's default SQLite file under var/."""
+    from urllib.parse import quote
+
+    dialect = _env("RASA_TRACKER_DIALECT", "sqlite")
+    database = _env("RASA_TRACKER_DB", str(REPO_ROOT / "var" / "rasa-tracker.db"))
+    if dialect == "sqlite":
+        return f"sqlite:///{database}"
+    user = quote(_env("RASA_TRACKER_USERNAME", ""), safe="")
+    password = quote(_env("RASA_TRACKER_PASSWORD", ""), safe="")
+    credentials = f"{user}:{password}@" if password else f"{user}@" if user else ""
+    host, port = _env("RASA_TRACKER_URL", "127.0.0.1"), _env("RASA_TRACKER_PORT", "5432")
+    return f"{dialect}://{credentials}{host}:{port}/{database}"
+
+
 @dataclass(frozen=True)
 class Settings:
     mode: str = "production"  # "development" enables the dev login, dev sinks and demo caseworkers
@@ -83,6 +99,7 @@ class Settings:
     digest_time: str = "09:00"  # local time (America/Nuuk), Monday to Friday on working days
     history_retention_days: int = 730  # purge: taken-over/decided applications, messages, audit
     draft_retention_days: int = 30  # an unsent draft is purged this long after its last answer
+    rasa_tracker_url: Secret = field(default_factory=lambda: Secret(""))  # Rasa's tracker store; empty: none
     dev_password: Secret = field(default_factory=lambda: Secret(""))
     dev_totp_secret: Secret = field(default_factory=lambda: Secret(""))
     # eID over OpenID Connect (backend/auth/oidc*.py, README "Production"); no issuer: no eID login
@@ -165,6 +182,7 @@ class Settings:
             digest_time=_env("DIGEST_TIME", defaults.digest_time),
             history_retention_days=int(_env("HISTORY_RETENTION_DAYS", "730")),
             draft_retention_days=int(_env("DRAFT_RETENTION_DAYS", "30")),
+            rasa_tracker_url=Secret(rasa_tracker_url_from_env()),
             dev_password=Secret(_env("DEV_PASSWORD", "")),
             dev_totp_secret=Secret(_env("DEV_TOTP_SECRET", "")),
             oidc_issuer=_env("OIDC_ISSUER", "").rstrip("/"),

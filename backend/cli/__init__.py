@@ -20,6 +20,7 @@ COMMANDS: list[str] = [
     "backend.cli.purge",
     "backend.cli.phones",
     "backend.cli.audit",
+    "backend.cli.persons",
 ]
 
 

@@ -3,18 +3,15 @@ content. Both include the journaled secure messages."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from fpdf import FPDF
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.inbox.applications import iso
 from backend.messaging.service import journaled_messages
 from backend.models.applications import Application
 from backend.models.caseworkers import Caseworker
-
-FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+from backend.pdf import PdfDocument
 
 
 async def export_record(db: AsyncSession, application: Application) -> dict[str, Any]:
@@ -47,22 +44,8 @@ async def export_record(db: AsyncSession, application: Application) -> dict[str,
 
 
 def export_pdf(record: dict[str, Any]) -> bytes:
-    pdf = FPDF()
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_page()
-    if FONT.exists():
-        pdf.add_font("body", "", str(FONT))
-        family = "body"
-    else:  # core font: Latin-1 only
-        family = "Helvetica"
-
-    def text(value: Any) -> str:
-        value = "" if value is None else str(value)
-        return value if family == "body" else value.encode("latin-1", "replace").decode("latin-1")
-
-    def line(label: str, value: Any = "", size: int = 10) -> None:
-        pdf.set_font(family, size=size)
-        pdf.multi_cell(0, 6, text(f"{label}: {value}" if label else value), new_x="LMARGIN", new_y="NEXT")
+    document = PdfDocument()
+    line = document.line
 
     snapshot = record["snapshot"] or {}
     tenant, dwelling = snapshot.get("tenant") or {}, snapshot.get("dwelling") or {}
@@ -91,4 +74,4 @@ def export_pdf(record: dict[str, Any]) -> bytes:
     line("", "Journaled messages", size=12)
     for message in record["journaled_messages"]:
         line(f"{message['sent_at']} {message['from']}", message["text"])
-    return bytes(pdf.output())
+    return document.output()

@@ -1,0 +1,1 @@
+"""What the service holds about one person, across every store (subject-access requests)."""
