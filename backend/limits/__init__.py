@@ -100,7 +100,7 @@ async def hit(app: Sanic, limit: Limit, subject: str, *, at: float | None = None
     now = clock() if at is None else at
     window_start = int(now // limit.window_seconds) * limit.window_seconds
     key = f"{limit.name}:{_digest(app.ctx.settings, subject)}"
-    count = await counters_for(app).increment(key, window_start, limit.window_seconds)
+    count = await counters_for(app).increment(key, window_start, limit.window_seconds, now)
     return Hit(limit, count, max(1, math.ceil(window_start + limit.window_seconds - now)))
 
 

@@ -1,14 +1,15 @@
 """Where the limits count: fixed-window counters shared by every instance.
 
 In the database by default (`rate_limit_counters`, one `INSERT … ON CONFLICT DO UPDATE … RETURNING`
-per hit, on SQLite and PostgreSQL alike), or in Redis when `REDIS_URL` is set (`INCR` and `EXPIREAT`
-in one transaction). Either way a hit is one round trip and atomic, so two instances never both see
-the same count.
+per hit, on SQLite and PostgreSQL alike), or in Redis when `REDIS_URL` is set (`INCR` and `EXPIRE`
+at the window's end, in one transaction). Either way a hit is one round trip and atomic, so two
+instances never both see the same count.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from typing import Protocol
 
@@ -23,12 +24,14 @@ from backend.models.limits import RateLimitCounter
 log = logging.getLogger("inissiaq.limits")
 
 SWEEP_EVERY_SECONDS = 60.0  # how often one instance deletes the database's ended windows
+SWEEP_AFTER_SECONDS = 60  # how long after its end a window goes (instances' clocks may differ a little)
 REDIS_PREFIX = "inissiaq:limit:"
 
 
 class Counters(Protocol):
-    async def increment(self, key: str, window_start: int, window_seconds: int) -> int:
-        """Count one hit of `key` in the window starting at `window_start`; the count so far."""
+    async def increment(self, key: str, window_start: int, window_seconds: int, now: float) -> int:
+        """Count one hit of `key` in the window starting at `window_start`; the count so far. `now`
+        is the limits' clock, which also decides when a window's counter may go."""
         ...
 
     async def close(self) -> None: ...
@@ -43,7 +46,7 @@ class DatabaseCounters:
         self._app = app
         self._next_sweep = 0.0
 
-    async def increment(self, key: str, window_start: int, window_seconds: int) -> int:
+    async def increment(self, key: str, window_start: int, window_seconds: int, now: float) -> int:
         async with self._app.ctx.sessions() as db:
             statement = (
                 upsert_insert(db, RateLimitCounter)
@@ -57,9 +60,8 @@ class DatabaseCounters:
             count = int((await db.execute(statement)).scalar_one())
             if time.monotonic() >= self._next_sweep:
                 self._next_sweep = time.monotonic() + SWEEP_EVERY_SECONDS
-                await db.execute(
-                    delete(RateLimitCounter).where(RateLimitCounter.expires_at <= int(time.time()))
-                )
+                ended = int(now) - SWEEP_AFTER_SECONDS
+                await db.execute(delete(RateLimitCounter).where(RateLimitCounter.expires_at <= ended))
             await db.commit()
         return count
 
@@ -75,12 +77,13 @@ class RedisCounters:
     def __init__(self, url: str) -> None:
         self._client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
-    async def increment(self, key: str, window_start: int, window_seconds: int) -> int:
+    async def increment(self, key: str, window_start: int, window_seconds: int, now: float) -> int:
         name = f"{REDIS_PREFIX}{key}:{window_start}"
+        ttl = max(1, math.ceil(window_start + window_seconds - now)) + 1
         try:
             async with self._client.pipeline(transaction=True) as pipe:
                 pipe.incr(name)
-                pipe.expireat(name, window_start + window_seconds + 1)
+                pipe.expire(name, ttl)
                 count, _ = await pipe.execute()
         except (RedisError, OSError) as error:
             log.warning("rate limit counters unavailable (%s): the hit is allowed", type(error).__name__)
