@@ -99,6 +99,8 @@ class Settings:
     digest_time: str = "09:00"  # local time (America/Nuuk), Monday to Friday on working days
     history_retention_days: int = 730  # purge: taken-over/decided applications, messages, audit
     draft_retention_days: int = 30  # an unsent draft is purged this long after its last answer
+    conversation_retention_days: int = 30  # an idle conversation nothing refers to; Rasa's tracker events
+    message_text_retention_days: int = 7  # SMS/Telegram/e-mail texts after delivery (the record stays)
     rasa_tracker_url: Secret = field(default_factory=lambda: Secret(""))  # Rasa's tracker store; empty: none
     dev_password: Secret = field(default_factory=lambda: Secret(""))
     dev_totp_secret: Secret = field(default_factory=lambda: Secret(""))
@@ -182,6 +184,8 @@ class Settings:
             digest_time=_env("DIGEST_TIME", defaults.digest_time),
             history_retention_days=int(_env("HISTORY_RETENTION_DAYS", "730")),
             draft_retention_days=int(_env("DRAFT_RETENTION_DAYS", "30")),
+            conversation_retention_days=int(_env("CONVERSATION_RETENTION_DAYS", "30")),
+            message_text_retention_days=int(_env("MESSAGE_TEXT_RETENTION_DAYS", "7")),
             rasa_tracker_url=Secret(rasa_tracker_url_from_env()),
             dev_password=Secret(_env("DEV_PASSWORD", "")),
             dev_totp_secret=Secret(_env("DEV_TOTP_SECRET", "")),

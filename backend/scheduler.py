@@ -20,7 +20,7 @@ from sqlalchemy import and_, delete, func, not_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from backend import audit, audit_chain
+from backend import audit, audit_chain, retention
 from backend.applications.drafts import purge_expired_drafts
 from backend.config import Settings
 from backend.models.applications import Application, Draft
@@ -137,12 +137,15 @@ async def send_digest(db: AsyncSession, settings: Settings, *, slot: str, now: d
 
 
 async def purge(db: AsyncSession, settings: Settings, *, now: datetime | None = None) -> dict[str, int]:
-    """Delete history older than the retention period: processed applications, transcripts, messages,
-    notifications, audit entries, job runs; unsent drafts idle longer than DRAFT_RETENTION_DAYS; and
-    expired sessions and login codes. Commits."""
+    """Apply the retention policy (docs/data-protection.md): delete history older than the retention
+    period (processed applications, transcripts, messages, notifications, delivery records, audit
+    entries, job runs), unsent drafts idle longer than DRAFT_RETENTION_DAYS, idle conversations and
+    Rasa's events of conversations past CONVERSATION_RETENTION_DAYS, expired sessions, links and login
+    codes; redact SMS, Telegram and e-mail texts past MESSAGE_TEXT_RETENTION_DAYS (backend/retention.py).
+    Returns the rows deleted or redacted per kind. Commits."""
     now = now or datetime.now(UTC)
     cutoff = now - timedelta(days=settings.history_retention_days)
-    counts: dict[str, int] = {}
+    counts: dict[str, int] = {"rasa_events": await retention.purge_tracker_events(settings, now=now)}
 
     old_applications = (
         await db.execute(
@@ -177,9 +180,16 @@ async def purge(db: AsyncSession, settings: Settings, *, now: datetime | None = 
     counts["notifications"] = (
         await db.execute(delete(Notification).where(Notification.created_at < cutoff))
     ).rowcount
+    counts.update(await retention.apply(db, settings, now=now))
     await db.execute(delete(JobRun).where(JobRun.started_at < cutoff))
-    await db.execute(delete(CaseworkerSession).where(CaseworkerSession.expires_at < now))
-    await db.execute(delete(LoginCode).where(or_(LoginCode.expires_at < now, LoginCode.used_at.is_not(None))))
+    counts["caseworker_sessions"] = (
+        await db.execute(delete(CaseworkerSession).where(CaseworkerSession.expires_at < now))
+    ).rowcount
+    counts["login_codes"] = (
+        await db.execute(
+            delete(LoginCode).where(or_(LoginCode.expires_at < now, LoginCode.used_at.is_not(None)))
+        )
+    ).rowcount
     counts["audit_entries"] = await audit_chain.purge_before(db, cutoff)  # last: it holds the chain head
     await audit.record(db, actor="system", action="history_purged", details=counts)
     await db.commit()

@@ -81,6 +81,8 @@ POSITIVE = frozenset(
         "login_window_minutes",
         "history_retention_days",
         "draft_retention_days",
+        "conversation_retention_days",
+        "message_text_retention_days",
     }
 )
 
