@@ -52,7 +52,7 @@ def format_phone(e164: str) -> str:
 
 
 def mask_phone(address: str) -> str:
-    """"+299 55 ** 34": the country code, the first two and the last two digits; the rest hidden.
+    """The number as `+299 55 ** 34`: the country code, the first two and the last two digits.
 
     For showing whose number a one-time link belongs to without printing the whole number. Anything
     that is not a possible number keeps only its last two digits."""

@@ -388,7 +388,7 @@ async def confirm_link(request: Request) -> HTTPResponse:
 
 @bp.post(CANCEL_PATH)
 async def cancel_link(request: Request) -> HTTPResponse:
-    """ "Do not connect": the browser forgets the link (the link itself stays unused until it expires)."""
+    """The "Do not connect" button: the browser forgets the link (which stays unused until it expires)."""
     require_same_origin(request)
     db = request.ctx.db
     session = await sessions.load_session(db, request)

@@ -139,8 +139,8 @@ def _chat_of(update: Update) -> Chat | None:
 
 
 def display_name(user: User | None) -> str | None:
-    """ "Aviaja L.": the first name and the last name's initial, as the account holder set them, without
-    control or formatting characters (which could reorder what the one-time link's page shows)."""
+    """The first name and the last name's initial ("Aviaja L."), as the account holder set them,
+    without control or formatting characters (which could reorder what the one-time link's page shows)."""
     if user is None or user.is_bot:
         return None
     first = _printable(user.first_name)[:MAX_NAME_CHARS].strip()

@@ -71,7 +71,9 @@ EID_NOT_CONFIGURED_TEXT = N_(
 # NOTE: Heading of the page shown when an eID login did not succeed.
 EID_FAILED_TITLE = N_("Login did not succeed")
 # NOTE: eID login page: the citizen cancelled the login at the eID provider.
-EID_CANCELLED_TEXT = N_("You cancelled the login. Nothing has changed. You can go back to the chat and try again.")
+EID_CANCELLED_TEXT = N_(
+    "You cancelled the login. Nothing has changed. You can go back to the chat and try again."
+)
 # NOTE: eID login page: the login took too long, was started in another window, or was used already.
 EID_EXPIRED_TEXT = N_(
     "The login took too long or was started in another window. Please go back to the chat and log in again."
@@ -177,7 +179,9 @@ LINK_NOT_REQUESTED = N_(
 # NOTE: Page title after the citizen chose not to connect the phone or Telegram account.
 LINK_CANCELLED_TITLE = N_("Nothing was connected")
 # NOTE: Page text after the citizen chose not to connect the phone or Telegram account.
-LINK_CANCELLED_TEXT = N_("The phone or Telegram account was not connected to your login. You can close this page.")
+LINK_CANCELLED_TEXT = N_(
+    "The phone or Telegram account was not connected to your login. You can close this page."
+)
 
 # NOTE: Shown in the chat when the citizen comes back after the login ended because nothing happened for a while.
 SESSION_ENDED = N_(

@@ -34,7 +34,11 @@ async def test_an_active_session_slides_and_the_logged_in_binding_with_it(app, d
     session = (await db.execute(select(WebSession))).scalars().one()
     conversation = (await db.execute(select(Conversation))).scalars().one()
     # A logged-in session lives CITIZEN_IDLE_MINUTES (15) past the citizen's last message.
-    assert datetime.now(UTC) + timedelta(minutes=14) < session.expires_at <= datetime.now(UTC) + timedelta(minutes=15)
+    assert (
+        datetime.now(UTC) + timedelta(minutes=14)
+        < session.expires_at
+        <= datetime.now(UTC) + timedelta(minutes=15)
+    )
     assert conversation.bound_until == session.expires_at
 
 

@@ -199,13 +199,17 @@ async def test_a_used_link_cannot_be_confirmed_twice(app, db, settings) -> None:
     path = await _link(db, settings, conversation)
     first = await _logged_in_with_pending_link(app, settings, path, AVIAJA)
     second = await _logged_in_with_pending_link(app, settings, path, MALIK)
-    assert (await first.request("POST", binding.CONFIRM_PATH, data={}, headers=_same_origin(settings))).status == 303
+    assert (
+        await first.request("POST", binding.CONFIRM_PATH, data={}, headers=_same_origin(settings))
+    ).status == 303
     again = await second.request("POST", binding.CONFIRM_PATH, data={}, headers=_same_origin(settings))
     assert again.status == 410
     assert await _bound_cpr(db, conversation) == AVIAJA
     assert len(await _resume_jobs(db)) == 1
     assert (await second.request("GET", binding.CONFIRM_PATH)).status == 410
-    assert (await first.request("POST", binding.CONFIRM_PATH, data={}, headers=_same_origin(settings))).status == 410
+    assert (
+        await first.request("POST", binding.CONFIRM_PATH, data={}, headers=_same_origin(settings))
+    ).status == 410
 
 
 async def test_an_expired_link_cannot_be_started_or_confirmed(app, db, settings) -> None:
@@ -217,7 +221,9 @@ async def test_an_expired_link_cannot_be_started_or_confirmed(app, db, settings)
     await db.commit()
     assert (await browser.request("GET", path)).status == 410
     assert (await browser.request("POST", path, headers=_same_origin(settings))).status == 410
-    assert (await browser.request("POST", binding.CONFIRM_PATH, data={}, headers=_same_origin(settings))).status == 410
+    assert (
+        await browser.request("POST", binding.CONFIRM_PATH, data={}, headers=_same_origin(settings))
+    ).status == 410
     assert await _bound_cpr(db, conversation) is None
 
 
@@ -228,7 +234,9 @@ async def test_do_not_connect_forgets_the_link_on_this_browser(app, db, settings
     browser = await _logged_in_with_pending_link(app, settings, path)
     cancelled = await browser.request("POST", binding.CANCEL_PATH, headers=_same_origin(settings))
     assert cancelled.status == 200
-    assert (await browser.request("POST", binding.CONFIRM_PATH, data={}, headers=_same_origin(settings))).status == 410
+    assert (
+        await browser.request("POST", binding.CONFIRM_PATH, data={}, headers=_same_origin(settings))
+    ).status == 410
     assert (await browser.login(AVIAJA)).json["next"] == "/?chat=open"
     assert await _bound_cpr(db, conversation) is None
 
