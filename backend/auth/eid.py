@@ -171,7 +171,7 @@ async def _finish_login(request: Request, rp: RelyingParty) -> HTTPResponse:
     if session is None or as_utc(session.expires_at) <= datetime.now(UTC):
         raise LoginFailed("session_mismatch")
     result = await on_login(db, session, cpr, settings=settings)
-    result.session.eid_id_token = tokens.id_token
+    result.session.eid_login = True
     next_path = after_login_path(result.session, "/?chat=open")
     await db.commit()
     response = redirect(next_path)

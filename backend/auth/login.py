@@ -94,7 +94,7 @@ async def logout(request: Request) -> HTTPResponse:
     require_same_origin(request)
     db = request.ctx.db
     session = await sessions.load_session(db, request)
-    id_token = session.eid_id_token if session is not None else None
+    eid_login = session is not None and session.eid_login
     if session is not None:
         conversation = await db.get(Conversation, session.conversation_id)
         if conversation is not None and conversation.person_cpr is not None:
@@ -108,7 +108,7 @@ async def logout(request: Request) -> HTTPResponse:
             await conversations.unbind_person(db, conversation)
         await sessions.end(db, session)
         await db.commit()
-    end_session_url = await end_session_url_for(request, id_token)
+    end_session_url = await end_session_url_for(request, eid_login)
     if wants_json(request):
         answer: dict[str, object] = {"ok": True}
         if end_session_url:
@@ -120,14 +120,14 @@ async def logout(request: Request) -> HTTPResponse:
     return response
 
 
-async def end_session_url_for(request: Request, id_token: str | None) -> str | None:
+async def end_session_url_for(request: Request, eid_login: bool) -> str | None:
     """Where the eID provider ends its own session (after the database work: it may fetch metadata)."""
     relying_party = getattr(request.app.ctx, "oidc", None)
-    if relying_party is None or not id_token:
+    if relying_party is None or not eid_login:
         return None
     settings = request.app.ctx.settings
     back = settings.oidc_post_logout_redirect or f"{settings.public_base_url}/"
-    return await relying_party.end_session_url(id_token, back)
+    return await relying_party.end_session_url(back)
 
 
 def wants_json(request: Request) -> bool:

@@ -163,8 +163,11 @@ class RelyingParty:
             raise LoginFailed("token_claims") from error
         return dict(claims)
 
-    async def end_session_url(self, id_token: str, post_logout_redirect_uri: str) -> str | None:
-        """The provider's logout address (RP-initiated logout) for this ID token, if it offers one."""
+    async def end_session_url(self, post_logout_redirect_uri: str) -> str | None:
+        """The provider's logout address (RP-initiated logout), if it offers one.
+
+        The client is named by `client_id`, not by `id_token_hint`: the ID token carries the CPR
+        number, and a logout address ends up in the browser's history and the provider's logs."""
         try:
             provider = await self.provider()
         except LoginFailed:
@@ -172,7 +175,6 @@ class RelyingParty:
         if provider.end_session_endpoint is None:
             return None
         params = [
-            ("id_token_hint", id_token),
             ("post_logout_redirect_uri", post_logout_redirect_uri),
             ("client_id", self.settings.oidc_client_id),
         ]

@@ -57,7 +57,7 @@ async def post_message(request: Request) -> JSONResponse:
         return ended
     session, token = await _session(request, create=True, language=language)
     assert session is not None
-    cid, id_token = session.conversation_id, session.eid_id_token
+    cid, eid_login = session.conversation_id, session.eid_login
     await request.ctx.db.commit()  # no transaction stays open while Rasa is asked
     await _count_turn(request, cid)
     messages = await gateway.handle_citizen_message(request.app, cid, text, language_hint=language)
@@ -69,7 +69,7 @@ async def post_message(request: Request) -> JSONResponse:
     }
     if not await sessions.exists(request.ctx.db, session):  # the citizen logged out in the chat
         answer.update(authenticated=False, session_ended=True)
-        end_session_url = await end_session_url_for(request, id_token)  # as POST /auth/logout does
+        end_session_url = await end_session_url_for(request, eid_login)  # as POST /auth/logout does
         if end_session_url:
             answer["end_session_url"] = end_session_url
         response = _with_cookie(request, json(answer), None)

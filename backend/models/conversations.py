@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.base import Base, utcnow
@@ -42,8 +42,9 @@ class WebSession(Base):
     authenticated_at: Mapped[datetime | None]
     # The one-time link (SMS/Telegram) this browser came with; the login binds that channel.
     pending_link: Mapped[str | None] = mapped_column(String(64))
-    # The eID provider's ID token of this login, sent back as `id_token_hint` when the citizen logs out.
-    eid_id_token: Mapped[str | None] = mapped_column(Text)
+    # The person logged in with the eID provider: logging out also ends the provider's session. The ID
+    # token itself is not kept (it carries the CPR number, and would end up in the logout address).
+    eid_login: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class ChatMessage(Base):

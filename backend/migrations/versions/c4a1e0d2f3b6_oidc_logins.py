@@ -31,12 +31,12 @@ def upgrade() -> None:
     with op.batch_alter_table("oidc_logins", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_oidc_logins_expires_at"), ["expires_at"], unique=False)
     with op.batch_alter_table("web_sessions", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("eid_id_token", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("eid_login", sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("web_sessions", schema=None) as batch_op:
-        batch_op.drop_column("eid_id_token")
+        batch_op.drop_column("eid_login")
     with op.batch_alter_table("oidc_logins", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_oidc_logins_expires_at"))
     op.drop_table("oidc_logins")
