@@ -214,28 +214,28 @@ async def verify(db: AsyncSession) -> Verification:
         previous = row
     head_after = await _head(db)
     last_id, last_hash = head_after or (0, GENESIS)
-    if broken is None and first is not None and first["prev_hash"] != GENESIS:
-        if first["prev_hash"] not in anchors:
-            earlier = [up_to for up_to in anchors.values() if up_to < int(first["id"])]
-            broken = (
+    problems = [broken] if broken is not None else []
+    if first is not None and first["prev_hash"] != GENESIS and first["prev_hash"] not in anchors:
+        earlier = [up_to for up_to in anchors.values() if up_to < int(first["id"])]
+        problems.append(
+            (
                 max(earlier, default=0) + 1,
                 f"deleted: the entries before {first['id']} are missing and no purge recorded their removal",
             )
-    if (
-        broken is None
-        and head_before is not None
-        and (previous is None or int(previous["id"]) < head_before[0])
-    ):
+        )
+    if head_before is not None and (previous is None or int(previous["id"]) < head_before[0]):
         start = int(previous["id"]) + 1 if previous is not None else 1
-        broken = (start, f"deleted: the chain head names entry {head_before[0]}, the log ends before it")
-    if broken is None:
-        inserted = [entry_id for entry_id in beyond_head if entry_id > last_id]
-        if inserted:
-            broken = (inserted[0], "inserted: it lies beyond the chain head")
-    if broken is None:
+        problems.append(
+            (start, f"deleted: the chain head names entry {head_before[0]}, the log ends before it")
+        )
+    inserted = [entry_id for entry_id in beyond_head if entry_id > last_id]
+    if inserted:
+        problems.append((inserted[0], "inserted: it lies beyond the chain head"))
+    if not problems:
         return Verification(entries=count, head_id=last_id, head_hash=last_hash)
+    broken_id, problem = min(problems)
     return Verification(
-        entries=count, head_id=last_id, head_hash=last_hash, broken_id=broken[0], problem=broken[1]
+        entries=count, head_id=last_id, head_hash=last_hash, broken_id=broken_id, problem=problem
     )
 
 

@@ -133,6 +133,16 @@ async def test_deleted_oldest_and_newest_entries_are_named(
     assert status == 1 and "broken at entry 1: deleted" in out
 
 
+async def test_of_several_broken_entries_the_first_is_named(
+    db: AsyncSession, engine: AsyncEngine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await record_entries(db, 5)
+    await tamper(engine, "UPDATE audit_log SET actor = 'someone' WHERE id = 4")
+    await tamper(engine, "DELETE FROM audit_log WHERE id = 1")
+    status, out = await verify_command(capsys)
+    assert status == 1 and "broken at entry 1: deleted" in out
+
+
 async def test_an_inserted_entry_is_named_even_with_a_correct_hash(
     db: AsyncSession, engine: AsyncEngine, capsys: pytest.CaptureFixture[str]
 ) -> None:
