@@ -71,6 +71,9 @@ class BackendClient:
             raise BackendUnavailable("answer is not a JSON object")
         return Reply(response.status_code, body)
 
+    async def conversation(self, conversation_id: str) -> Reply:
+        return await self.request("GET", f"/internal/conversations/{_segment(conversation_id)}")
+
     async def create_draft(self, conversation_id: str) -> Reply:
         return await self.request("POST", f"/internal/conversations/{_segment(conversation_id)}/draft")
 

@@ -20,8 +20,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendClient, BackendUnavailable
-from actions.common import backend_unavailable
-from actions.parsing import extract_phone
+from actions.common import backend_unavailable, conversation_language
+from actions.parsing import extract_phone, may_be_swedish_national, read_phone
 
 logger = logging.getLogger(__name__)
 
@@ -55,10 +55,10 @@ def chosen_channel(text: str) -> str | None:
     return CHANNEL_WORDS.get(text.strip().strip(".!").strip().casefold())
 
 
-def parse_contact(text: Any) -> dict[str, Any] | None:
+def parse_contact(text: Any, language: str | None = None) -> dict[str, Any] | None:
     """{"email": ..., "channels": [...]} or {"phone": ..., "channels": [...]}: the new detail first
     among the notification channels; {"channels": [...]} for a channel's name alone; None when the
-    text holds none of these."""
+    text holds none of these. `language` decides whether `070-123 45 67` is a Swedish number."""
     if not isinstance(text, str) or len(text) > 300:
         return None
     channel = chosen_channel(text)
@@ -67,7 +67,7 @@ def parse_contact(text: Any) -> dict[str, Any] | None:
     email = EMAIL.search(text)
     if email:
         return {"email": email.group(0), "channels": ["email", "sms", "telegram"]}
-    phone = extract_phone(text)
+    phone = extract_phone(text, language)
     if phone:
         return {"phone": phone, "channels": ["sms", "email", "telegram"]}
     return None
@@ -117,13 +117,20 @@ class ValidateContactForm(FormValidationAction):
     def name(self) -> str:
         return "validate_contact_form"
 
-    def validate_contact_detail(
+    async def validate_contact_detail(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if parse_contact(value) is None:
-            dispatcher.utter_message(response="utter_contact_invalid")
+        """Keeps the detail in a form that needs no language to read again (a number in E.164)."""
+        text = value if isinstance(value, str) else ""
+        language = await conversation_language(tracker) if may_be_swedish_national(text) else None
+        change = parse_contact(text, language)
+        if change is None:
+            ambiguous = read_phone(text, language).ambiguous and EMAIL.search(text) is None
+            dispatcher.utter_message(
+                response="utter_phone_ambiguous" if ambiguous else "utter_contact_invalid"
+            )
             return {"contact_detail": None}
-        return {"contact_detail": value}
+        return {"contact_detail": change.get("phone") or value}
 
 
 class ActionChangeContact(Action):

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import phonenumbers
 
-DEFAULT_REGION = "GL"
+# Where a number written without a country code can be from, and how people there write it:
+# Greenland six digits, Denmark eight; Sweden with the trunk 0 (`070-123 45 67`), read as Swedish only
+# when the conversation is in Swedish. Anything with `+` or `00` carries its own country code.
+NATIONAL_REGIONS = ("GL", "DK")
+SWEDISH_LANGUAGE = "sv"
 ACCEPTED_REGIONS = frozenset({"GL", "DK", "SE"})
 # Slot values of the yes/no mappings of `phone` (domain.yml) while the register's number is asked about.
 REGISTER_PHONE_CONFIRMED = "register_phone_confirmed"
@@ -17,15 +22,25 @@ FALLBACK_INTENT = "nlu_fallback"
 
 # A run of digits with the separators people write (spaces, dashes, dots, brackets), maybe + or 00.
 _CANDIDATE = re.compile(r"\+?\(?\d[\d\s\-./()]{3,20}\d")
+_SEPARATORS = re.compile(r"[\s\-./()]")
 
 
-def normalise_phone(text: str) -> str | None:
-    """The E.164 form of a valid Greenlandic, Danish or Swedish number written alone, or None."""
-    candidate = text.strip()
-    if candidate.startswith("00"):
-        candidate = "+" + candidate[2:]
+@dataclass(frozen=True)
+class PhoneReading:
+    """What a text says about a phone number: the number (E.164), or that it looks like one whose
+    country is unclear (`ambiguous`: ask for the country code rather than guess), or neither."""
+
+    number: str | None = None
+    ambiguous: bool = False
+
+    @property
+    def found(self) -> bool:
+        return self.number is not None or self.ambiguous
+
+
+def _valid(text: str, region: str | None) -> str | None:
     try:
-        number = phonenumbers.parse(candidate, DEFAULT_REGION)
+        number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         return None
     if not phonenumbers.is_valid_number(number):
@@ -35,18 +50,59 @@ def normalise_phone(text: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def extract_phone(text: str | None) -> str | None:
-    """The first valid number in a message such as "mit nummer er 52 12 34", normalised to E.164."""
+def read_candidate(candidate: str, language: str | None = None) -> PhoneReading:
+    """One number as written alone: `+`/`00` and a country code, or a national form (see above)."""
+    compact = _SEPARATORS.sub("", candidate.strip())
+    if compact.startswith("+") or compact.startswith("00"):
+        international = "+" + compact.lstrip("+")[2:] if compact.startswith("00") else compact
+        return PhoneReading(_valid(international, None))
+    if not compact.isdigit():
+        return PhoneReading()
+    readings = {found for region in NATIONAL_REGIONS if (found := _valid(compact, region))}
+    if compact.startswith("46"):  # the Swedish country code without its +
+        readings |= {found for found in [_valid("+" + compact, None)] if found}
+    swedish = _valid(compact, "SE") if compact.startswith("0") else None
+    if swedish and language == SWEDISH_LANGUAGE:
+        readings.add(swedish)
+    if len(readings) == 1:
+        return PhoneReading(readings.pop())
+    return PhoneReading(ambiguous=len(readings) > 1 or swedish is not None)
+
+
+def read_phone(text: str | None, language: str | None = None) -> PhoneReading:
+    """The first number in a message such as "mit nummer er 52 12 34" (the message alone first).
+
+    `language` is the conversation's (kl, da, sv): it decides whether `070-123 45 67` is Swedish.
+    """
     if not text:
-        return None
-    whole = normalise_phone(text)
-    if whole:
+        return PhoneReading()
+    whole = read_candidate(text, language)
+    if whole.found:
         return whole
     for match in _CANDIDATE.finditer(text):
-        found = normalise_phone(match.group(0))
-        if found:
-            return found
-    return None
+        reading = read_candidate(match.group(0), language)
+        if reading.found:
+            return reading
+    return PhoneReading()
+
+
+def may_be_swedish_national(text: str | None) -> bool:
+    """Whether reading `text` depends on the conversation's language (a number with a trunk 0)."""
+    return any(
+        _SEPARATORS.sub("", match.group(0)).startswith("0")
+        and not _SEPARATORS.sub("", match.group(0)).startswith("00")
+        for match in _CANDIDATE.finditer(text or "")
+    )
+
+
+def normalise_phone(text: str, language: str | None = None) -> str | None:
+    """The E.164 form of a valid Greenlandic, Danish or Swedish number written alone, or None."""
+    return read_candidate(text, language).number
+
+
+def extract_phone(text: str | None, language: str | None = None) -> str | None:
+    """The first valid number in a message, normalised to E.164 (None when absent or ambiguous)."""
+    return read_phone(text, language).number
 
 
 def trailing_fallbacks(events: Iterable[Mapping[str, Any]]) -> int:

@@ -1,7 +1,10 @@
-"""Phone numbers: parse and normalise with `phonenumbers` (default region Greenland).
+"""Phone numbers: parse and normalise with `phonenumbers`.
 
-Greenlandic (+299, six digits), Danish (+45) and Swedish (+46) numbers are accepted, written with
-spaces, dashes, dots, brackets, a leading + or the 00 international prefix.
+Greenlandic (+299, six digits), Danish (+45, eight digits) and Swedish (+46) numbers are accepted,
+written with spaces, dashes, dots, brackets, a leading + or the 00 international prefix. Without a
+country code, six digits are Greenlandic and eight Danish; the Swedish national form with its trunk 0
+(`070-123 45 67`) only when the text comes from a Swedish conversation (`language="sv"`): elsewhere
+it is refused rather than guessed. The assistant reads numbers the same way (actions/parsing.py).
 """
 
 from __future__ import annotations
@@ -13,20 +16,19 @@ import phonenumbers
 from backend.errors import InvalidInput
 
 DEFAULT_REGION = "GL"
+NATIONAL_REGIONS = ("GL", "DK")
 ACCEPTED_REGIONS = frozenset({"GL", "DK", "SE"})
 _ALLOWED = re.compile(r"^[+\d\s\-./()]{6,32}$")
+_SEPARATORS = re.compile(r"[\s\-./()]")
 
 
 class InvalidPhone(InvalidInput):
     code = "invalid_phone"
 
 
-def normalise_phone(text: str | None) -> str | None:
-    """The E.164 form of a valid GL/DK/SE number, or None."""
-    if not isinstance(text, str) or not _ALLOWED.match(text.strip()):
-        return None
+def _valid(text: str, region: str | None) -> str | None:
     try:
-        number = phonenumbers.parse(text.strip(), DEFAULT_REGION)
+        number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         return None
     if not phonenumbers.is_valid_number(number):
@@ -36,9 +38,26 @@ def normalise_phone(text: str | None) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def require_phone(text: str | None) -> str:
+def normalise_phone(text: str | None, language: str | None = None) -> str | None:
+    """The E.164 form of a valid GL/DK/SE number, or None (also when its country is unclear)."""
+    if not isinstance(text, str) or not _ALLOWED.match(text.strip()):
+        return None
+    compact = _SEPARATORS.sub("", text.strip())
+    if compact.startswith(("+", "00")):
+        return _valid("+" + compact.removeprefix("+").removeprefix("00"), None)
+    if not compact.isdigit():
+        return None
+    readings = {found for region in NATIONAL_REGIONS if (found := _valid(compact, region))}
+    if compact.startswith("46"):  # the Swedish country code without its +
+        readings |= {found for found in [_valid("+" + compact, None)] if found}
+    if compact.startswith("0") and language == "sv":
+        readings |= {found for found in [_valid(compact, "SE")] if found}
+    return readings.pop() if len(readings) == 1 else None
+
+
+def require_phone(text: str | None, language: str | None = None) -> str:
     """Like normalise_phone, but raises InvalidPhone (HTTP 400) for anything invalid."""
-    e164 = normalise_phone(text)
+    e164 = normalise_phone(text, language)
     if e164 is None:
         raise InvalidPhone("not a valid Greenlandic, Danish or Swedish phone number")
     return e164

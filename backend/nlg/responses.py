@@ -86,6 +86,11 @@ HUMAN = Button(
     N_("Talk to a person"),
     "/talk_to_human",
 )
+QUESTIONS = Button(
+    # NOTE: Button in the main options: questions about housing benefit (who can get it, documents, ...).
+    N_("Questions about housing benefit"),
+    "/help",
+)
 LANGUAGE_BUTTONS = (
     Button(
         # NOTE: Button to choose Greenlandic. Always the language's own name: keep "Kalaallisut".
@@ -205,6 +210,11 @@ RESPONSES: dict[str, Response] = {
         # NOTE: The assistant did not understand the message; buttons with the main options follow.
         N_("Sorry, I did not understand that. Choose one of the options below or write it in another way."),
         (APPLY, STATUS, MESSAGES, HUMAN),
+    ),
+    "utter_main_options": Response(
+        # NOTE: Answer to a bare "yes" or "no" when nothing was asked; buttons with the main options follow.
+        N_("What would you like to do? Choose below or write your question."),
+        (APPLY, STATUS, MESSAGES, QUESTIONS, HUMAN),
     ),
     "utter_offer_caseworker": Response(
         # NOTE: After two misunderstandings in a row; Yes/No buttons follow.
@@ -374,11 +384,54 @@ RESPONSES: dict[str, Response] = {
         N_("Which phone number can the municipality reach you on?"),
     ),
     "utter_invalid_phone": Response(
-        # NOTE: The phone number given was not valid; asks again.
+        # NOTE: The phone number given was not valid; the question follows again.
         N_(
             "That does not look like a valid phone number. Please write a Greenlandic number with "
-            "6 digits, or a Danish or Swedish number with its country code (for example +45)."
+            "6 digits, a Danish number with 8 digits, or a number with its country code (for example +46)."
         ),
+    ),
+    "utter_phone_ambiguous": Response(
+        # NOTE: The number could be from more than one country (e.g. a Swedish number written with a leading 0 in a Danish or Greenlandic conversation); asks for the country code. Keep the example numbers.
+        N_(
+            "I am not sure which country that phone number is from. "
+            "Please write it with the country code, for example +46 70 123 45 67."
+        ),
+    ),
+    "utter_phone_later": Response(
+        # NOTE: The citizen wrote a phone number while the assistant asked something else; the number is asked for later in the application. The question that was pending follows again, so do not name the phone here: say "number".
+        N_("Thank you. I will ask for your number in a moment."),
+    ),
+    "utter_phone_changed": Response(
+        # NOTE: The citizen wrote a new phone number just before sending; {phone} is that number. The summary follows again.
+        N_("Thank you. I will use the phone number {phone}."),
+    ),
+    "utter_hint_yes_no": Response(
+        # NOTE: The answer to a yes/no question about the application was something else; the question follows again.
+        N_("Please answer yes or no. If something is wrong, answer no and tell me what."),
+    ),
+    "utter_hint_phone_known": Response(
+        # NOTE: The answer to "is this phone number still correct?" was something else; the question follows again.
+        N_("Please answer yes if the phone number is right, or write the phone number we should use."),
+    ),
+    "utter_hint_phone": Response(
+        # NOTE: The answer to "which phone number?" was not a number; the question follows again.
+        N_("Please write the phone number itself, for example 52 12 34."),
+    ),
+    "utter_hint_submit": Response(
+        # NOTE: The answer to "send the application now?" was something else; the question follows again. Keep the button names as on the buttons.
+        N_('Choose "Send application" to send it, or "Stop" if you do not want to send it.'),
+    ),
+    "utter_hint_correction": Response(
+        # NOTE: After "what is wrong?" the citizen wrote nothing that says what; the question follows again.
+        N_("Please write in a few words what is wrong."),
+    ),
+    "utter_hint_caseworker_message": Response(
+        # NOTE: The citizen was asked for a message to a caseworker but wrote nothing that can be passed on; the question follows again.
+        N_("Please write what you want to tell the caseworker."),
+    ),
+    "utter_finish_first": Response(
+        # NOTE: In the middle of an application the citizen asked for something else (status, messages, a person). "stop" is the word that stops the application: use YOUR language's word (da "stop", sv "avbryt", kl "unitsiguk").
+        N_('Let us finish the application first. If you want to stop it, write "stop".'),
     ),
     "utter_summary": Response(
         # NOTE: Summary before sending. The two "correct" lines are followed by "yes" or "no".

@@ -98,10 +98,32 @@ async def test_an_anonymous_citizen_is_asked_to_log_in_first(
 
 async def test_the_form_refuses_what_is_neither_and_keeps_asking(dispatcher: CollectingDispatcher) -> None:
     form = ValidateContactForm()
-    refused = form.validate_contact_detail("ingen anelse", dispatcher, make_tracker(), {})
-    accepted = form.validate_contact_detail("aviaja@example.gl", dispatcher, make_tracker(), {})
+    refused = await form.validate_contact_detail("ingen anelse", dispatcher, make_tracker(), {})
+    accepted = await form.validate_contact_detail("aviaja@example.gl", dispatcher, make_tracker(), {})
     assert refused == {"contact_detail": None} and accepted == {"contact_detail": "aviaja@example.gl"}
     assert responses(dispatcher) == ["utter_contact_invalid"]
+
+
+async def test_a_number_is_kept_in_e164_and_a_swedish_070_number_is_read_in_a_swedish_conversation(
+    dispatcher: CollectingDispatcher, backend: FakeBackend
+) -> None:
+    form = ValidateContactForm()
+    backend.answer("GET", BASE, body={"conversation_id": CONVERSATION, "language": "sv"})
+    danish = await form.validate_contact_detail("20 12 34 56", dispatcher, make_tracker(), {})
+    swedish = await form.validate_contact_detail("070-123 45 67", dispatcher, make_tracker(), {})
+    assert danish == {"contact_detail": "+4520123456"} and swedish == {"contact_detail": "+46701234567"}
+    assert dispatcher.messages == []
+
+
+async def test_a_070_number_in_a_danish_conversation_is_asked_about_not_guessed(
+    dispatcher: CollectingDispatcher, backend: FakeBackend
+) -> None:
+    backend.answer("GET", BASE, body={"conversation_id": CONVERSATION, "language": "da"})
+    refused = await ValidateContactForm().validate_contact_detail(
+        "070-123 45 67", dispatcher, make_tracker(), {}
+    )
+    assert refused == {"contact_detail": None}
+    assert responses(dispatcher) == ["utter_phone_ambiguous"]
 
 
 async def test_the_new_address_is_saved_and_confirmed(
