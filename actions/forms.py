@@ -233,8 +233,8 @@ class ValidateApplicationForm(FormValidationAction):
             dispatcher.utter_message(response="utter_finish_first")
         elif latest_intent(tracker) == "out_of_scope":
             dispatcher.utter_message(response="utter_out_of_scope")
-        elif sum(character.isdigit() for character in latest_text(tracker, value)) >= 4:
-            dispatcher.utter_message(response="utter_invalid_phone")
+        elif any(character.isdigit() for character in latest_text(tracker, value)):
+            dispatcher.utter_message(response="utter_invalid_phone")  # meant as a number: which ones work
         else:
             dispatcher.utter_message(response="utter_hint_phone_known" if offered else "utter_hint_phone")
         return {"phone": None}

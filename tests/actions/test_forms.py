@@ -202,7 +202,7 @@ async def test_without_the_backend_a_070_number_is_asked_about(backend: FakeBack
     assert responses(dispatcher) == ["utter_phone_ambiguous"]
 
 
-@pytest.mark.parametrize("said", ["12 34", "5512345", "+1 202 555 0143"])
+@pytest.mark.parametrize("said", ["12", "12 34", "5512345", "+1 202 555 0143"])
 async def test_an_invalid_number_is_refused_with_the_helpful_message(said: str) -> None:
     events, dispatcher = await validate(
         BEFORE_PHONE, "phone", {"phone": said}, intent="inform_phone", text=said
