@@ -19,13 +19,14 @@ from backend.db import create_engine, create_session_factory
 
 _names = itertools.count()
 
-# The counters' two homes: the database always; Redis when REDIS_URL points at a server (make test on
-# a machine with Redis, and this machine: REDIS_URL=redis://127.0.0.1:6379/0).
-BACKENDS = ["database", "redis"] if os.environ.get("REDIS_URL") else ["database"]
+# The counters' two homes, both tested for real: the database, and the Redis server that runs beside
+# PostgreSQL on every development and CI machine (TEST_REDIS_URL to use another one).
+BACKENDS = ["database", "redis"]
+REDIS_URL = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
 
 
 def settings_for(settings: Settings, backend: str, **overrides: object) -> Settings:
-    values: dict[str, object] = {"redis_url": os.environ["REDIS_URL"] if backend == "redis" else ""}
+    values: dict[str, object] = {"redis_url": REDIS_URL if backend == "redis" else ""}
     return replace(settings, **{**values, **overrides})  # type: ignore[arg-type]
 
 
