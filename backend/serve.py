@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 
 from backend.app import create_app
-from backend.settings_check import settings_from_env
 from backend.migrations.runner import upgrade_to_head
+from backend.settings_check import settings_from_env
 
 
 def main() -> None:
