@@ -7,7 +7,10 @@ from rasa.core.agent import Agent
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot import tracker_store
 from bot.tracker_store import EnvSQLTrackerStore, TrackerStoreUnavailable
+
+tracker_store.install()  # as the gateway channel does when Rasa loads it
 
 
 async def test_the_agent_store_raises_on_a_broken_database_instead_of_returning_an_empty_tracker(
