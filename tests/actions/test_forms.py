@@ -344,6 +344,29 @@ async def test_a_question_at_a_free_text_step_is_answered_once_and_taken_as_text
     assert responses(dispatcher) == ["utter_correction_noted"]
 
 
+@pytest.mark.parametrize(
+    ("intent", "text"),
+    [
+        ("thank", "Qujanaq, aqagu nassiutissavara."),
+        ("deny", "nej, huslejen er forkert"),
+        ("nlu_fallback", "🙂 ring mig"),
+    ],
+)
+async def test_a_message_with_something_in_it_is_passed_on_to_the_caseworker(intent: str, text: str) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = user_turn(
+        {},
+        "caseworker_message",
+        {"caseworker_message": text},
+        intent=intent,
+        text=text,
+        form="caseworker_message_form",
+    )
+    events = await ValidateCaseworkerMessageForm().run(dispatcher, tracker, DOMAIN)
+    assert slot_events(events)["caseworker_message"] == text
+    assert dispatcher.messages == []
+
+
 async def test_the_caseworker_message_answers_a_question_once_and_hints_on_an_empty_message() -> None:
     form = ValidateCaseworkerMessageForm()
     for intent, text, expected in (
