@@ -315,3 +315,23 @@ def test_the_stored_application_has_the_citizens_answers(stack: Stack, off_scrip
         assert application["language"] == run.language
         # the register's number confirmed, or the number the citizen wrote (also the off-script one)
         assert application["phone"] in {run.register_phone, PHONE[run.language][1]}, (run.kind, run.language)
+
+
+@pytest.mark.parametrize(("language", "said"), [("kl", "aap"), ("da", "nej"), ("sv", "ja")])
+def test_a_bare_yes_or_no_with_nothing_pending_gets_the_main_options(
+    stack: Stack, language: str, said: str
+) -> None:
+    citizen = Citizen(stack, language=language)
+    try:
+        reply = citizen.say(said)
+    finally:
+        citizen.close()
+    options = render_response("utter_main_options", language)
+    assert [m.get("text") for m in reply] == [options.text]
+    assert payloads(reply[-1]) == [
+        "/apply_housing_benefit",
+        "/check_status",
+        "/read_messages",
+        "/help",
+        "/talk_to_human",
+    ]
