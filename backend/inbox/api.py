@@ -89,8 +89,6 @@ async def login(request: Request) -> JSONResponse:
         totp=totp if isinstance(totp, str) else None,
         sms_code=sms_code if isinstance(sms_code, str) else None,
     )
-    await audit.record(db, actor=f"caseworker:{caseworker.id}", action="caseworker_login")
-    await db.commit()
     response = json(
         {
             "caseworker": admin.caseworker_record(caseworker),

@@ -233,7 +233,7 @@ async def complete_login(
     totp: str | None = None,
     sms_code: str | None = None,
 ) -> LoginResult:
-    """Check the second factor and open a session. Commits."""
+    """Check the second factor and open a session (audited, on the API and the login page). Commits."""
     keys = throttle_keys(caseworker.username, address)
     if totp:
         ok = await use_totp(db, caseworker, totp)
@@ -256,6 +256,7 @@ async def complete_login(
             token_hash=token_hash(token), caseworker_id=caseworker.id, csrf_token=csrf, expires_at=expires_at
         )
     )
+    await audit.record(db, actor=f"caseworker:{caseworker.id}", action="caseworker_login")
     await db.commit()
     return LoginResult(caseworker, token, csrf, expires_at)
 

@@ -1,11 +1,13 @@
 import re
 
 import pyotp
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.inbox.auth import COOKIE
 from backend.inbox.pages import LOGIN_CSRF_COOKIE
 from backend.messaging.service import citizen_writes
+from backend.models.audit import AuditEntry
 from tests.backend.applications.factories import (
     KARIN,
     create_conversation,
@@ -91,8 +93,10 @@ async def test_pages_without_a_session_lead_to_the_login_page(app) -> None:
     assert response.status == 302 and response.headers["location"] == "/inbox/login"
 
 
-async def test_the_login_form_logs_in_with_password_and_totp(app, db: AsyncSession) -> None:
-    await create_caseworker(db)
+async def test_the_login_form_logs_in_with_password_and_totp_and_the_login_is_audited(
+    app, db: AsyncSession
+) -> None:
+    caseworker = await create_caseworker(db)
     _, form = await app.asgi_client.get("/inbox/login")
     token = form.cookies[LOGIN_CSRF_COOKIE]
     assert f'value="{token}"' in form.text
@@ -108,3 +112,5 @@ async def test_the_login_form_logs_in_with_password_and_totp(app, db: AsyncSessi
         follow_redirects=False,
     )
     assert response.status == 302 and COOKIE in response.cookies
+    logins = await db.execute(select(AuditEntry).where(AuditEntry.action == "caseworker_login"))
+    assert [entry.actor for entry in logins.scalars()] == [f"caseworker:{caseworker.id}"]
