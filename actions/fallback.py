@@ -17,7 +17,9 @@ OFFER_AFTER = 2
 class ActionHandleFallback(Action):
     """Stateless: counts the misunderstood messages in a row from the tracker's events.
 
-    Inside a form it says nothing and sets nothing, so the form simply asks its question again.
+    Only a rule outside forms runs it: inside a form a message that is not understood is taken by the
+    form's catch-all mapping and gets the step's hint (actions/forms.py). Should it run inside a form
+    anyway, it says nothing and sets nothing, so the form simply asks its question again.
     """
 
     def name(self) -> str:
