@@ -32,7 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # config.yml names a component in bot/
 NLU = ROOT / "data" / "nlu"
 LANGUAGES = ("kl", "da", "sv")
-CACHE = ROOT / "var" / "nlu-eval"
+sys.path.insert(0, str(ROOT / "scripts"))
+from model import cache_dir  # noqa: E402  (the same machine-wide cache as the trained models)
+
+CACHE = cache_dir() / "nlu-eval"
 SEED = 42
 HELD_OUT = 0.2
 
@@ -42,7 +45,9 @@ def inputs_hash() -> str:
     for path in sorted(p for p in NLU.rglob("*") if p.is_file()):
         digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(path.read_bytes())
-    for extra in (ROOT / "config.yml", ROOT / "requirements" / "rasa.lock", Path(__file__)):
+    extras = [ROOT / "config.yml", ROOT / "requirements" / "rasa.lock", Path(__file__)]
+    extras += sorted((ROOT / "bot" / "nlu").glob("*.py"))
+    for extra in extras:
         digest.update(extra.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -148,7 +153,9 @@ def main() -> int:
             model = train([train_part for train_part, _ in parts.values()], Path(workdir))
             results = score(model, {language: test_part for language, (_, test_part) in parts.items()})
         CACHE.mkdir(parents=True, exist_ok=True)
-        cached.write_text(json.dumps(results, indent=2))
+        partial = cached.with_name(f".{cached.name}.{os.getpid()}.partial")
+        partial.write_text(json.dumps(results, indent=2))
+        partial.replace(cached)
     report = table(results, key)
     print(report)
     if args.mistakes:
