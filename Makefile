@@ -48,13 +48,13 @@ model: $(RASA_VENV)/.installed
 	@$(RPY) scripts/model.py train
 
 .PHONY: messages
-messages: $(BACKEND_VENV)/.installed   ## extract new texts and merge them into the kl/da/sv catalogs
+messages: $(BACKEND_VENV)/.installed   ## extract new texts and merge them into the catalogs (citizen kl/da/sv, inbox da/kl)
 	$(BPY) scripts/catalogs.py extract
 	$(BPY) scripts/catalogs.py update
 
 .PHONY: catalogs
 catalogs: $(BACKEND_VENV)/.installed   ## compile .po to .mo (the backend also compiles in memory if missing)
-	$(BACKEND_VENV)/bin/pybabel compile -d locales --statistics
+	$(BPY) scripts/catalogs.py compile
 
 # ---------------------------------------------------------------- run
 .PHONY: run
@@ -70,6 +70,15 @@ browser-deps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	fi
 	@[ -f tests/browser/node_modules/axe-core/axe.min.js ] || (cd tests/browser && npm ci --silent --no-audit --no-fund)
+
+# ---------------------------------------------------------------- the load balancer (Debian's HAProxy, no downloads)
+.PHONY: haproxy-deps
+haproxy-deps:
+	@if ! command -v haproxy >/dev/null && [ ! -x /usr/sbin/haproxy ]; then \
+		echo "installing Debian's haproxy"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq haproxy >/dev/null; \
+	fi
 
 # ---------------------------------------------------------------- the local OpenID provider (eID tests, EID=oidc make run)
 .PHONY: oidc-deps

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The Babel workflow for `locales/`, with the project's options in one place (see docs/texts.md).
 
-    python scripts/catalogs.py extract   # backend → locales/messages.pot
-    python scripts/catalogs.py update    # messages.pot → locales/{kl,da,sv}/LC_MESSAGES/messages.po
+    python scripts/catalogs.py extract   # backend → locales/messages.pot, backend/inbox → locales/inbox.pot
+    python scripts/catalogs.py update    # messages.pot → locales/{kl,da,sv}/LC_MESSAGES/messages.po,
+                                         # inbox.pot → locales/{da,kl}/LC_MESSAGES/inbox.po
     python scripts/catalogs.py compile   # .po → .mo (optional: the backend compiles in memory)
     python scripts/catalogs.py all       # the three in order
 
@@ -18,6 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
 POT = LOCALES / "messages.pot"
+# The caseworker's workplace (backend/inbox): its own domain, English source texts, da and kl.
+INBOX_POT = LOCALES / "inbox.pot"
+INBOX_LANGUAGES = ("da", "kl")
 PYBABEL = str(Path(sys.executable).parent / "pybabel")
 WIDTH = "100"
 
@@ -41,12 +45,50 @@ def extract_command(output: Path) -> list[str]:
     ]
 
 
+def inbox_extract_command(output: Path) -> list[str]:
+    """The extraction of the caseworker texts (domain `inbox`: every file under backend/inbox)."""
+    return [
+        PYBABEL,
+        "extract",
+        "-F",
+        str(ROOT / "babel-inbox.cfg"),
+        "--add-comments=NOTE:",
+        "--project=inissiaq",
+        "--copyright-holder=inissiaq contributors",
+        f"--width={WIDTH}",
+        "-o",
+        str(output),
+        "backend/inbox",
+    ]
+
+
 COMMANDS: dict[str, list[list[str]]] = {
-    "extract": [extract_command(POT)],
+    "extract": [extract_command(POT), inbox_extract_command(INBOX_POT)],
     "update": [
-        [PYBABEL, "update", "-i", str(POT), "-d", str(LOCALES), f"--width={WIDTH}", "--ignore-obsolete"]
+        [PYBABEL, "update", "-i", str(POT), "-d", str(LOCALES), f"--width={WIDTH}", "--ignore-obsolete"],
+        *(
+            [
+                PYBABEL,
+                "update",
+                "-D",
+                "inbox",
+                "-i",
+                str(INBOX_POT),
+                "-d",
+                str(LOCALES),
+                "-l",
+                language,
+                f"--width={WIDTH}",
+                "--ignore-obsolete",
+                "--init-missing",
+            ]
+            for language in INBOX_LANGUAGES
+        ),
     ],
-    "compile": [[PYBABEL, "compile", "-d", str(LOCALES), "--statistics"]],
+    "compile": [
+        [PYBABEL, "compile", "-d", str(LOCALES), "--statistics"],
+        [PYBABEL, "compile", "-D", "inbox", "-d", str(LOCALES), "--statistics"],
+    ],
 }
 COMMANDS["all"] = COMMANDS["extract"] + COMMANDS["update"] + COMMANDS["compile"]
 
