@@ -5,7 +5,8 @@
 `Authorization: Bearer $INISSIAQ_INTERNAL_SECRET` (401 otherwise, compared in constant time). A turn
 that fails (the tracker store is down, the action server hangs) answers 503 so the backend can ask the
 citizen to try again; so does a turn in which Rasa swallowed a failure of the action server or the
-NLG endpoint (bot/failures.py). `GET /webhooks/gateway/health` answers 503 while the tracker store is unreachable.
+NLG endpoint (bot/failures.py). `GET /webhooks/gateway/health` answers 503 naming what is down while
+the tracker store's database or the Redis lock store does not answer (bot/lock_store.py).
 
 Importing this module installs the Rasa-side safety patches (bot/tracker_store.py, bot/timeouts.py,
 bot/failures.py).
@@ -25,7 +26,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import failures, timeouts, tracker_store
+from bot import failures, lock_store, timeouts, tracker_store
 
 logger = logging.getLogger(__name__)
 
@@ -68,9 +69,16 @@ class GatewayInput(InputChannel):
             agent = getattr(request.app.ctx, "agent", None)
             if agent is None or agent.tracker_store is None:
                 return response.json({"status": "starting"}, status=503)
-            if not await tracker_store.is_reachable(agent.tracker_store):
-                return response.json({"status": "tracker store unavailable"}, status=503)
-            return response.json({"status": "ok"})
+            tracker_ok, lock_ok = await asyncio.gather(
+                tracker_store.is_reachable(agent.tracker_store), lock_store.is_reachable(agent.lock_store)
+            )
+            checks = {
+                "tracker_store": "ok" if tracker_ok else "down",
+                "lock_store": "ok" if lock_ok else "down",
+            }
+            if not (tracker_ok and lock_ok):
+                return response.json({"status": "unavailable", **checks}, status=503)
+            return response.json({"status": "ok", **checks})
 
         @gateway.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:

@@ -116,7 +116,7 @@ async def test_health_is_200_with_a_working_tracker_store_and_needs_no_secret(tm
         async with httpx.AsyncClient(base_url=base) as client:
             health = await client.get("/webhooks/gateway/health")
     assert health.status_code == 200
-    assert health.json() == {"status": "ok"}
+    assert health.json() == {"status": "ok", "tracker_store": "ok", "lock_store": "ok"}
 
 
 async def test_health_is_503_while_postgresql_is_unreachable() -> None:
