@@ -14,6 +14,7 @@ RASA := $(RASA_VENV)/bin/rasa
 .PHONY: help
 help:
 	@echo "make run    - install what is missing, train if needed, start backend + Rasa + action server"
+	@echo "make cluster - the production topology on this machine: HAProxy, 2 web, 2 workers, 2 Rasa, 2 action servers"
 	@echo "make test   - install what is missing and run the whole test suite"
 	@echo "make bench  - latency and throughput of the gateway next to plain Rasa"
 	@echo "make lint   - ruff"
@@ -58,8 +59,12 @@ catalogs: $(BACKEND_VENV)/.installed   ## compile .po to .mo (the backend also c
 
 # ---------------------------------------------------------------- run
 .PHONY: run
-run: venvs catalogs oidc-deps
+run: venvs catalogs oidc-deps design-deps
 	@model=$$($(RPY) scripts/model.py train) && $(BPY) scripts/stack.py "$$model"
+
+.PHONY: cluster
+cluster: venvs catalogs haproxy-deps   ## the production topology on loopback ports (deploy/), Ctrl-C stops it
+	@model=$$($(RPY) scripts/model.py train) && exec $(BPY) scripts/cluster.py "$$model"
 
 # ---------------------------------------------------------------- browser test tools (Debian's chromium, no downloads)
 .PHONY: browser-deps
@@ -80,6 +85,11 @@ haproxy-deps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq haproxy >/dev/null; \
 	fi
 
+# ---------------------------------------------------------------- Det Fælles Designsystem (npm dkfds, served from design/node_modules)
+.PHONY: design-deps
+design-deps:
+	@[ -f design/node_modules/dkfds/dist/css/dkfds.min.css ] || (cd design && npm ci --silent --no-audit --no-fund)
+
 # ---------------------------------------------------------------- the local OpenID provider (eID tests, EID=oidc make run)
 .PHONY: oidc-deps
 oidc-deps:
@@ -87,7 +97,7 @@ oidc-deps:
 
 # ---------------------------------------------------------------- test
 .PHONY: test
-test: venvs catalogs browser-deps oidc-deps
+test: venvs catalogs browser-deps oidc-deps design-deps haproxy-deps
 	$(BACKEND_VENV)/bin/ruff check backend actions bot privacy tests scripts
 	$(BACKEND_VENV)/bin/ruff format --check backend actions bot privacy tests scripts
 	$(BACKEND_VENV)/bin/pytest -q -p no:cacheprovider tests/backend tests/locales
@@ -100,7 +110,7 @@ test: venvs catalogs browser-deps oidc-deps
 
 # ---------------------------------------------------------------- bench
 .PHONY: bench
-bench: venvs catalogs
+bench: venvs catalogs haproxy-deps
 	@model=$$($(RPY) scripts/model.py train) && $(BPY) scripts/bench.py --model "$$model"
 
 .PHONY: clean

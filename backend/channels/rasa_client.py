@@ -21,6 +21,9 @@ logger = logging.getLogger(__name__)
 WEBHOOK_PATH = "/webhooks/gateway/webhook"
 HEALTH_PATH = "/webhooks/gateway/health"
 HEALTH_TIMEOUT_SECONDS = 2.0
+# HAProxy routes a turn by a consistent hash of this header (deploy/haproxy.cfg), so one conversation's
+# turns go to one Rasa replica while it is up.
+CONVERSATION_HEADER = "X-Conversation-Id"
 
 
 class RasaUnavailable(Exception):
@@ -55,7 +58,7 @@ async def send_message(app: Sanic, sender: str, text: str, *, channel: str) -> l
     """One citizen turn: post it to Rasa and return its messages (possibly none)."""
     body = {"sender": sender, "message": text, "metadata": {"channel": channel}}
     try:
-        response = await _client(app).post(WEBHOOK_PATH, json=body)
+        response = await _client(app).post(WEBHOOK_PATH, json=body, headers={CONVERSATION_HEADER: sender})
     except httpx.HTTPError as error:
         logger.error("Rasa did not answer: %s", type(error).__name__)
         raise RasaUnavailable(type(error).__name__) from error

@@ -4,6 +4,7 @@ import pytest
 from backend.channels import rasa_client
 from backend.channels.rasa_client import RasaUnavailable, parse_reply
 from backend.channels.types import BotMessage, Button
+from scripts.stack import ROOT
 from tests.backend.channels.support import FakeRasa
 
 
@@ -75,3 +76,15 @@ async def test_the_client_uses_the_configured_timeout_and_secret(app, settings) 
         await rasa_client.stop(app)
     assert rasa.requests[0].headers["authorization"] == "Bearer test-internal-secret"
     assert rasa.bodies == [{"sender": "c1", "message": "hej", "metadata": {"channel": "telegram"}}]
+
+
+async def test_each_turn_names_its_conversation_in_the_header_haproxy_hashes(app) -> None:
+    rasa = FakeRasa().install(app)
+    await rasa_client.start(app)
+    try:
+        await rasa_client.send_message(app, "conversation-a", "hej", channel="web")
+        await rasa_client.send_message(app, "conversation-b", "hej", channel="sms")
+    finally:
+        await rasa_client.stop(app)
+    assert [r.headers["x-conversation-id"] for r in rasa.requests] == ["conversation-a", "conversation-b"]
+    assert "hdr(X-Conversation-Id)" in (ROOT / "deploy" / "haproxy.cfg").read_text()
