@@ -33,6 +33,7 @@ BLUEPRINTS: list[str] = [
     "backend.auth.dev_login",
     "backend.auth.eid",
     "backend.web.pages",
+    "backend.web.design",
 ]
 
 WORKER_BLUEPRINTS: list[str] = ["backend.api.health"]

@@ -47,8 +47,11 @@ def extract_command(output: Path) -> list[str]:
 
 def inbox_extract_command(output: Path) -> list[str]:
     """The extraction of the caseworker texts (domain `inbox`: every file under backend/inbox)."""
+    # `python -m` with the repository as the working directory, so the extractor module imports.
     return [
-        PYBABEL,
+        sys.executable,
+        "-m",
+        "babel.messages.frontend",
         "extract",
         "-F",
         str(ROOT / "babel-inbox.cfg"),

@@ -15,6 +15,10 @@ How to write a caseworker text:
 - `current_language` holds the language of the caseworker being served (da, kl or en). The pages set it
   per request (`use_language`); code that writes to another caseworker (an e-mail) renders with
   `translate(language, msgid, ...)` or inside `with use_language(caseworker.language):`.
+- Stored codes as words: `word(STATUS_WORDS, status)`, also `DECISION_WORDS`, `CHANNEL_WORDS`,
+  `CITIZEN_LANGUAGE_WORDS`, `NOTIFICATION_WORDS` (add a dict here for a new kind of code).
+- Pages use Det Fælles Designsystem classes (`button button-primary`/`button-secondary`, `form-group`,
+  `form-label`, `form-input`, `form-select`, `table`, `alert alert-error`); every field has a `<label>`.
 - Values: `format_datetime` / `format_date` (Greenland time, the caseworker's locale:
   "5. december 2026 kl. 04.31"), `format_amount` ("6.450,00 kr."), `yes_no`, `format_list`
   ("SMS, e-mail og telefon"), `format_number`. Never show `str()` of a date, bool or list.
@@ -69,6 +73,76 @@ DATETIME_PATTERN = N_("{date} at {time}")
 YES = N_("yes")
 # NOTE: A yes/no value in a table or after a label, e.g. "Dwelling confirmed: no".
 NO = N_("no")
+
+
+# Stored codes shown to caseworkers as words: `word(STATUS_WORDS, application.status)`.
+STATUS_WORDS = {
+    # NOTE: Status of an application: the citizen has sent it.
+    "submitted": N_("submitted"),
+    # NOTE: Status of an application: a caseworker has opened it (received by the municipality).
+    "received": N_("received"),
+    # NOTE: Status of an application: documents were requested; waiting for the citizen.
+    "waiting_for_citizen": N_("waiting for the citizen"),
+    # NOTE: Status of an application: taken over into the case system.
+    "taken_over": N_("taken over"),
+    # NOTE: Status of an application: a decision has been made.
+    "decided": N_("decided"),
+}
+DECISION_WORDS = {
+    # NOTE: A decision on housing benefit: granted.
+    "granted": N_("granted"),
+    # NOTE: A decision on housing benefit: refused.
+    "refused": N_("refused"),
+}
+CHANNEL_WORDS = {
+    # NOTE: A channel the citizen used or is notified on: the chat on the web page.
+    "web": N_("web chat"),
+    # NOTE: A channel the citizen used or is notified on: text message.
+    "sms": N_("SMS"),
+    # NOTE: A channel: the Telegram messenger app (a name, usually not translated).
+    "telegram": N_("Telegram"),
+    # NOTE: A channel the citizen is notified on: e-mail.
+    "email": N_("e-mail"),
+    # NOTE: A channel the citizen is notified on: the e-Boks digital mailbox (a name).
+    "eboks": N_("e-Boks"),
+    # NOTE: A channel: a phone call.
+    "phone": N_("phone"),
+}
+# The citizen's language, named in the caseworker's language.
+CITIZEN_LANGUAGE_WORDS = {
+    # NOTE: The citizen's language: Greenlandic.
+    "kl": N_("Greenlandic"),
+    # NOTE: The citizen's language: Danish.
+    "da": N_("Danish"),
+    # NOTE: The citizen's language: Swedish.
+    "sv": N_("Swedish"),
+    # NOTE: The citizen's language: English.
+    "en": N_("English"),
+}
+NOTIFICATION_WORDS = {
+    # NOTE: How a notification to the citizen went: waiting to be sent.
+    "queued": N_("queued"),
+    # NOTE: How a notification to the citizen went: sent.
+    "sent": N_("sent"),
+    # NOTE: How a notification to the citizen went: delivered.
+    "delivered": N_("delivered"),
+    # NOTE: How a notification to the citizen went: it failed.
+    "failed": N_("failed"),
+    # NOTE: How a notification to the citizen went: not received, so the next channel was tried.
+    "fallen_back": N_("not received, next channel tried"),
+    # NOTE: How a notification to the citizen went: the citizen has no address on any channel.
+    "no_channel": N_("no channel"),
+    # NOTE: How a notification to the citizen went: unknown.
+    "unknown": N_("unknown"),
+}
+
+
+def word(words: dict[str, str], code: object) -> str:
+    """The caseworker's word for a stored code (`STATUS_WORDS`, …); the code itself when unknown."""
+    if code is None or code == "":
+        return ""
+    msgid = words.get(str(code))
+    return _(msgid) if msgid is not None else str(code)
 
 
 def language_or_default(language: str | None) -> str:
@@ -181,9 +255,14 @@ def format_list(items: Iterable[object]) -> str:
 
 __all__ = [
     "CASEWORKER_LANGUAGES",
+    "CHANNEL_WORDS",
+    "CITIZEN_LANGUAGE_WORDS",
+    "DECISION_WORDS",
     "DEFAULT_CASEWORKER_LANGUAGE",
     "LANGUAGE_NAMES",
+    "NOTIFICATION_WORDS",
     "N_",
+    "STATUS_WORDS",
     "_",
     "current_language",
     "format_amount",
@@ -193,5 +272,6 @@ __all__ = [
     "format_number",
     "translate",
     "use_language",
+    "word",
     "yes_no",
 ]

@@ -26,6 +26,8 @@ class Caseworker(Base):
     designated_for_digest: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The language of the caseworker's pages and e-mails: da, kl or en (backend/inbox/i18n.py).
+    language: Mapped[str] = mapped_column(String(2), default="da", server_default="da")
 
     @property
     def is_admin(self) -> bool:

@@ -54,7 +54,7 @@ def test_a_caseworker_logs_in_with_password_and_totp_and_answers_a_message(
         browser.delete_all_cookies()
         wrong = f"{(int(pyotp.TOTP(DEV_TOTP_SECRET).now()) + 500000) % 1000000:06d}"
         log_in(browser, stack, wrong)
-        WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, "p.error"))
+        WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".alert-error"))
         assert browser.get_cookie(CASEWORKER_COOKIE) is None
         assert "/inbox/login" in browser.current_url
 
@@ -70,7 +70,7 @@ def test_a_caseworker_logs_in_with_password_and_totp_and_answers_a_message(
         )
         answer = "Vi behandler den i denne uge. Venlig hilsen kommunen"
         browser.find_element(By.CSS_SELECTOR, "textarea[name=text]").send_keys(answer)
-        browser.find_element(By.XPATH, "//button[text()='Send message']").click()
+        browser.find_element(By.XPATH, "//button[text()='Send besked']").click()  # caseworker1 reads Danish
         WebDriverWait(browser, 20).until(
             lambda d: answer in d.find_element(By.TAG_NAME, "main").text and "/messages" not in d.current_url
         )
@@ -92,4 +92,4 @@ def test_the_list_shows_a_new_application_without_a_reload(stack: Stack, browser
 
     WebDriverWait(browser, 30).until(lambda d: reference in d.find_element(By.TAG_NAME, "main").text)
     assert browser.execute_script("return window.notReloaded === true;")
-    assert "New application" in browser.find_element(By.ID, "live-status").text
+    assert "Ny ansøgning" in browser.find_element(By.ID, "live-status").text
