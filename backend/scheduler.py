@@ -28,13 +28,15 @@ from backend.models.caseworkers import Caseworker, CaseworkerSession, LoginCode
 from backend.models.conversations import ChatMessage
 from backend.models.messaging import Notification, SecureMessage, Thread
 from backend.models.scheduling import JobRun
+from backend.models.states import APPLICATION_CLOSED, ApplicationStatus
 
 log = logging.getLogger("inissiaq.scheduler")
 
 TICK_SECONDS = 30
 DIGEST_LATEST_DELAY = timedelta(hours=3)  # a backend down at 09:00 still sends until 12:00
 PURGE_TIME = time(2, 0)
-OPEN_STATUSES = ("submitted", "received")
+# Waiting for a caseworker (not for the citizen's documents, not in the case system yet).
+OPEN_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.RECEIVED)
 # Greenland's public holidays plus the optional category, on which the municipal offices are closed too
 # (among them the national day, 21 June, Christmas Eve and New Year's Eve).
 HOLIDAY_CATEGORIES = ("public", "optional")
@@ -99,7 +101,7 @@ async def waiting_count(db: AsyncSession) -> int:
 async def send_digest(db: AsyncSession, settings: Settings, *, slot: str, now: datetime | None = None) -> int:
     """If the slot is ours and applications wait, queue one e-mail per designated caseworker with the
     count and the inbox link (no personal data). Returns the number of e-mails queued."""
-    from backend.messaging import texts
+    from backend.inbox import mails
     from backend.outbox.service import enqueue
 
     now = now or datetime.now(UTC)
@@ -118,14 +120,14 @@ async def send_digest(db: AsyncSession, settings: Settings, *, slot: str, now: d
         )
         inbox_url = f"{settings.public_base_url}/inbox"
         for caseworker in recipients.scalars().all():
-            text = texts.render("da", texts.DIGEST_TEXT, count=count, inbox_url=inbox_url)
+            mail = mails.digest(caseworker.language, count=count, inbox_url=inbox_url)
             queued = await enqueue(
                 db,
                 channel="email",
                 to=caseworker.email,
-                subject=texts.render("da", texts.DIGEST_SUBJECT),
-                text=text,
-                html=f"<p>{html.escape(text)}</p>",
+                subject=mail.subject,
+                text=mail.text,
+                html=f"<p>{html.escape(mail.text)}</p>",
                 kind="digest",
             )
             sent += queued is not None
@@ -150,7 +152,7 @@ async def purge(db: AsyncSession, settings: Settings, *, now: datetime | None = 
     old_applications = (
         await db.execute(
             select(Application.id, Application.draft_id).where(
-                Application.status.in_(("taken_over", "decided")),
+                Application.status.in_(APPLICATION_CLOSED),
                 func.coalesce(Application.taken_over_at, Application.submitted_at) < cutoff,
             )
         )

@@ -16,9 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import audit
+from backend.applications.changes import record_change
 from backend.applications.corrections import clean_corrections
 from backend.applications.periods import current_period
 from backend.applications.references import DRAFT_PREFIX, new_reference
+from backend.applications.status import record_submitted
 from backend.config import Settings
 from backend.cpr import mask_cpr
 from backend.dao.applications import (
@@ -33,6 +35,7 @@ from backend.dao.drafts import dao_get_draft_by_reference
 from backend.errors import Conflict, InvalidInput
 from backend.models.applications import Application, Draft
 from backend.models.conversations import Conversation
+from backend.models.states import ApplicationStatus
 from backend.phones import require_phone
 from backend.registers.base import Registers
 from backend.registers.factory import registers_for
@@ -252,7 +255,7 @@ async def submit(
                     conversation_id=conversation_id,
                     person_cpr=person_cpr,
                     period=period,
-                    status="submitted",
+                    status=ApplicationStatus.SUBMITTED,
                     language=language,
                     channel=channel,
                     phone_e164=phone_e164,
@@ -263,6 +266,8 @@ async def submit(
                     submitted_at=now or datetime.now(UTC),
                 ),
             )
+            await record_submitted(db, application)
+            await record_change(db, application, "submitted")
             await audit.record(
                 db,
                 actor="citizen",

@@ -1,29 +1,33 @@
 """What caseworkers do with applications: list with flags, open the detail (audited), assign,
-take over into the case system (with exports), record the decision."""
+take over into the case system (with exports), record the decision. Status changes go through
+backend/applications/status.py."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import audit
+from backend.applications import status as application_status
+from backend.applications.changes import record_change
 from backend.config import Settings
 from backend.cpr import mask_cpr
-from backend.errors import Conflict, InvalidInput, NotFound
+from backend.errors import InvalidInput, NotFound
 from backend.messaging.service import caseworker_reads, contact_record
 from backend.models.applications import Application
 from backend.models.audit import AuditEntry
 from backend.models.caseworkers import Caseworker
 from backend.models.conversations import ChatMessage
 from backend.models.messaging import ContactPreference
+from backend.models.states import APPLICATION_CLOSED, ApplicationStatus
 from backend.registers.factory import registers_for
 
 FILTERS = ("new", "mine", "taken_over", "all")
-DECISIONS = ("granted", "refused")
-CLOSED = ("taken_over", "decided")
+# What the inbox itself may set through the status route (the decision has its own).
+SETTABLE = frozenset({ApplicationStatus.RECEIVED, ApplicationStatus.TAKEN_OVER})
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -83,31 +87,45 @@ def summary(application: Application, flags: list[str]) -> dict[str, Any]:
         "taken_over_at": iso(application.taken_over_at),
         "decision": application.decision,
         "decided_on": application.decided_on.isoformat() if application.decided_on else None,
+        "case_reference": application.case_reference,
         "flags": flags,
     }
 
 
-async def list_applications(db: AsyncSession, caseworker: Caseworker, which: str) -> list[dict[str, Any]]:
+def _actor(caseworker: Caseworker | None, actor: str | None) -> str:
+    """The audit actor: `actor` when given (a machine client, `client:<name>`), else the caseworker."""
+    if actor is not None:
+        return actor
+    if caseworker is None:
+        raise ValueError("a caseworker or an actor is required")
+    return f"caseworker:{caseworker.id}"
+
+
+async def list_applications(
+    db: AsyncSession, caseworker: Caseworker | None, which: str, *, actor: str | None = None
+) -> list[dict[str, Any]]:
     """Filter: new (not yet opened, not taken over), mine (assigned to me), taken_over (incl. decided),
-    all. Each application shown is audited (who saw whose data). Commits."""
-    if which not in FILTERS:
-        raise InvalidInput(f"filter must be one of {', '.join(FILTERS)}")
+    all. Each application shown is audited (who saw whose data). Commits. Without a caseworker (a
+    machine client, `actor`) there is no "mine"."""
+    if which not in FILTERS or (which == "mine" and caseworker is None):
+        raise InvalidInput(
+            f"filter must be one of {', '.join(FILTERS)}" + (" except mine" if caseworker is None else "")
+        )
+    who = _actor(caseworker, actor)
     query = select(Application).order_by(Application.submitted_at.desc(), Application.id.desc())
     if which == "new":
-        query = query.where(
-            Application.status.in_(("submitted", "received")), Application.opened_at.is_(None)
-        )
-    elif which == "mine":
+        query = query.where(Application.status.not_in(APPLICATION_CLOSED), Application.opened_at.is_(None))
+    elif which == "mine" and caseworker is not None:
         query = query.where(Application.assigned_caseworker_id == caseworker.id)
     elif which == "taken_over":
-        query = query.where(Application.status.in_(CLOSED))
+        query = query.where(Application.status.in_(APPLICATION_CLOSED))
     applications = (await db.execute(query)).scalars().all()
     items = []
     for application in applications:
         items.append(summary(application, flags_for(application, await earlier_months(db, application))))
         await audit.record(
             db,
-            actor=f"caseworker:{caseworker.id}",
+            actor=who,
             action="application_listed",
             person_cpr=application.person_cpr,
             application_reference=application.reference,
@@ -151,14 +169,48 @@ async def register_data(db: AsyncSession, cpr: str, settings: Settings) -> dict[
     }
 
 
+async def _casework(db: AsyncSession, application: Application, settings: Settings) -> dict[str, Any]:
+    """The application's journal notes (and the person's) and follow-up tasks."""
+    from backend.inbox import casework  # it builds on this module's lookups
+
+    return {
+        "notes": await casework.notes_for_application(db, application),
+        "tasks": await casework.tasks_for_application(db, application.reference, settings),
+    }
+
+
+async def documents_of(db: AsyncSession, reference: str) -> dict[str, Any]:
+    """The documents the citizen sent for the application and the caseworkers' requests for them."""
+    from backend.documents import service as documents
+
+    return {
+        "attachments": [
+            documents.attachment_record(a) for a in await documents.attachments_of(db, reference)
+        ],
+        "document_requests": [
+            documents.request_record(r) for r in await documents.requests_of(db, reference)
+        ],
+    }
+
+
 async def detail(
-    db: AsyncSession, caseworker: Caseworker, reference: str, settings: Settings
+    db: AsyncSession,
+    caseworker: Caseworker | None,
+    reference: str,
+    settings: Settings,
+    *,
+    actor: str | None = None,
 ) -> dict[str, Any]:
-    """Everything about one application. Opening it as its assigned caseworker marks it opened.
-    Audited; commits."""
-    application = await get_application(db, reference)
-    if application.assigned_caseworker_id == caseworker.id and application.opened_at is None:
-        application.opened_at = datetime.now(UTC)
+    """Everything about one application. Opening it as its assigned caseworker marks it opened; any
+    caseworker opening a submitted application makes it `received`. Audited; commits. A machine client
+    (no caseworker, `actor`) reads without changing anything and gets no secure messages (reading
+    those marks them read by a caseworker)."""
+    who = _actor(caseworker, actor)
+    application = await get_application(db, reference, lock=caseworker is not None)
+    if caseworker is not None:
+        if application.assigned_caseworker_id == caseworker.id and application.opened_at is None:
+            application.opened_at = datetime.now(UTC)
+        await application_status.mark_opened(db, application, actor=who, settings=settings)
     transcript = await db.execute(
         select(ChatMessage)
         .where(ChatMessage.conversation_id == application.conversation_id)
@@ -189,86 +241,91 @@ async def detail(
             {"at": iso(e.at), "actor": e.actor, "action": e.action, "details": e.details}
             for e in history.scalars().all()
         ],
+        "timeline": application_status.caseworker_timeline(
+            await application_status.timeline(db, application.id)
+        ),
+        **await _casework(db, application, settings),
+        **await documents_of(db, application.reference),
     }
     await audit.record(
         db,
-        actor=f"caseworker:{caseworker.id}",
+        actor=who,
         action="application_viewed",
         person_cpr=application.person_cpr,
         application_reference=reference,
     )
     await db.commit()
-    result["messages"] = await caseworker_reads(db, caseworker_id=caseworker.id, cpr=application.person_cpr)
+    result["messages"] = (
+        await caseworker_reads(db, caseworker_id=caseworker.id, cpr=application.person_cpr)
+        if caseworker is not None
+        else []
+    )
     return result
 
 
-async def assign(db: AsyncSession, caseworker: Caseworker, reference: str, to_id: int | None) -> Application:
-    """Assign (or with None, return to the shared queue). Reassigning resets `opened_at`. Commits."""
+async def assign(
+    db: AsyncSession,
+    caseworker: Caseworker | None,
+    reference: str,
+    to_id: int | None,
+    *,
+    actor: str | None = None,
+) -> Application:
+    """Assign (or with None, return to the shared queue). Reassigning resets `opened_at`. A change
+    goes into the feed. Commits."""
+    who = _actor(caseworker, actor)
     application = await get_application(db, reference, lock=True)
     if to_id is not None:
         target = await db.get(Caseworker, to_id)
         if target is None or not target.active:
             raise InvalidInput("unknown caseworker")
-    if application.assigned_caseworker_id != to_id:
+    changed = application.assigned_caseworker_id != to_id
+    if changed:
         application.assigned_caseworker_id = to_id
         application.opened_at = None
     await audit.record(
         db,
-        actor=f"caseworker:{caseworker.id}",
+        actor=who,
         action="application_assigned",
         person_cpr=application.person_cpr,
         application_reference=reference,
         details={"caseworker_id": to_id},
     )
+    if changed:
+        await record_change(db, application, "assignment")
     await db.commit()
     return application
 
 
-async def take_over(db: AsyncSession, caseworker: Caseworker, reference: str) -> Application:
+async def take_over(db: AsyncSession, actor: str, reference: str, settings: Settings) -> Application:
     """Mark as taken over into the case system (seed 002): who and when; the application moves to
-    history. A second take-over is 409. Commits."""
-    application = await get_application(db, reference, lock=True)
-    if application.status in CLOSED:
-        raise Conflict("already taken over", code="already_taken_over")
-    application.status = "taken_over"
-    application.taken_over_at = datetime.now(UTC)
-    application.taken_over_by = caseworker.id
-    await audit.record(
-        db,
-        actor=f"caseworker:{caseworker.id}",
-        action="application_taken_over",
-        person_cpr=application.person_cpr,
-        application_reference=reference,
+    history. A second take-over (or one after the decision) is 409. Commits."""
+    return await application_status.change_status(
+        db, reference, ApplicationStatus.TAKEN_OVER, actor=actor, settings=settings
     )
-    await db.commit()
-    return application
+
+
+async def set_status(
+    db: AsyncSession, actor: str, reference: str, settings: Settings, to: Any
+) -> Application:
+    """The status route (caseworker or case system): `received` or `taken_over`; 400 for anything
+    else, 409 for a move the status machine does not allow. Commits."""
+    wanted = application_status.parse_status(to, choices=SETTABLE)
+    return await application_status.change_status(db, reference, wanted, actor=actor, settings=settings)
 
 
 async def decide(
-    db: AsyncSession, caseworker: Caseworker, reference: str, decision: Any, decided_on: Any
+    db: AsyncSession,
+    actor: str,
+    reference: str,
+    settings: Settings,
+    decision: Any,
+    decided_on: Any,
+    case_reference: Any = None,
 ) -> Application:
-    if decision not in DECISIONS:
-        raise InvalidInput("decision must be granted or refused")
-    try:
-        day = date.fromisoformat(decided_on) if isinstance(decided_on, str) else None
-    except ValueError:
-        day = None
-    if day is None:
-        raise InvalidInput("decided_on must be a date (YYYY-MM-DD)")
-    application = await get_application(db, reference, lock=True)
-    if application.taken_over_at is None:
-        application.taken_over_at = datetime.now(UTC)
-        application.taken_over_by = caseworker.id
-    application.status = "decided"
-    application.decision = decision
-    application.decided_on = day
-    await audit.record(
-        db,
-        actor=f"caseworker:{caseworker.id}",
-        action="application_decided",
-        person_cpr=application.person_cpr,
-        application_reference=reference,
-        details={"decision": decision, "decided_on": day.isoformat()},
+    """Record the decision (its date, and the case system's reference when given); the citizen gets
+    one neutral notification. A second decision is 409. Commits."""
+    details = application_status.parse_decision(decision, decided_on, case_reference)
+    return await application_status.change_status(
+        db, reference, ApplicationStatus.DECIDED, actor=actor, settings=settings, decision=details
     )
-    await db.commit()
-    return application

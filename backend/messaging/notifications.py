@@ -23,6 +23,13 @@ from backend.outbox.service import enqueue, register_final_state_listener
 log = logging.getLogger("inissiaq.messaging")
 
 CHANNELS = ("sms", "email", "telegram")
+MESSAGE_KIND = "message_notification"
+DECISION_KIND = "decision_notification"
+# The outbox kind of a notice → its text and e-mail subject (texts.py); a fallback keeps the kind.
+_TEXTS = {
+    MESSAGE_KIND: (texts.NOTIFICATION_TEXT, texts.NOTIFICATION_SUBJECT),
+    DECISION_KIND: (texts.DECISION_NOTIFICATION_TEXT, texts.DECISION_NOTIFICATION_SUBJECT),
+}
 DEFAULT_CHANNELS = ["sms", "email", "telegram"]
 
 
@@ -105,6 +112,16 @@ async def notify_new_message(
     return notification
 
 
+async def notify_decision(
+    db: AsyncSession, cpr: str, settings: Settings, *, now: datetime | None = None
+) -> Notification | None:
+    """A neutral "there is news about your application" notice for a decision, never merged with a
+    message's notice (each decision gets its own). No commit."""
+    return await _send_from(
+        db, cpr, settings, after=None, fallback_of=None, now=now or datetime.now(UTC), kind=DECISION_KIND
+    )
+
+
 async def _send_from(
     db: AsyncSession,
     cpr: str,
@@ -113,6 +130,7 @@ async def _send_from(
     after: str | None,
     fallback_of: int | None,
     now: datetime,
+    kind: str = MESSAGE_KIND,
 ) -> Notification | None:
     """Queue a notification on the first channel (after `after`) that has an address and is accepted."""
     preference = await preference_for(db, cpr)
@@ -121,7 +139,8 @@ async def _send_from(
         channels = channels[channels.index(after) + 1 :]
     language = await language_for(db, cpr, preference, settings)
     login_url = f"{settings.public_base_url}/auth/login"
-    text = texts.render(language, texts.NOTIFICATION_TEXT, login_url=login_url)
+    text_msgid, subject_msgid = _TEXTS.get(kind, _TEXTS[MESSAGE_KIND])
+    text = texts.render(language, text_msgid, login_url=login_url)
     for channel in channels:
         to = await address_for(db, cpr, channel, preference)
         if not to:
@@ -129,11 +148,11 @@ async def _send_from(
         extra: dict[str, Any] = {}
         if channel == "email":
             extra = {
-                "subject": texts.render(language, texts.NOTIFICATION_SUBJECT),
+                "subject": texts.render(language, subject_msgid),
                 "html": f"<p>{html.escape(text)}</p>",
             }
         queued = await enqueue(
-            db, channel=channel, to=to, text=text, kind="message_notification", person_cpr=cpr, **extra
+            db, channel=channel, to=to, text=text, kind=kind, person_cpr=cpr, **extra
         )
         if queued is None:
             continue  # opted out of this channel
@@ -190,6 +209,7 @@ async def on_final_state(db: AsyncSession, outbox_message: Any, *, settings: Set
             after=notification.channel,
             fallback_of=notification.id,
             now=now,
+            kind=str(getattr(outbox_message, "kind", None) or MESSAGE_KIND),
         )
         notification.status = (
             NotificationStatus.FALLEN_BACK if fallback is not None else NotificationStatus.FAILED

@@ -12,10 +12,10 @@ NOTIFICATION_TEXT = N_(
     "You have a new message from the municipality about housing benefit. Log in to read it: {login_url}"
 )
 NOTIFICATION_SUBJECT = N_("New message from the municipality")
-DIGEST_SUBJECT = N_("Housing benefit: applications are waiting")
-DIGEST_TEXT = N_(
-    "{count} housing-benefit applications are waiting to be processed. Open the inbox: {inbox_url}"
+DECISION_NOTIFICATION_TEXT = N_(
+    "There is news about your application for housing benefit. Log in to see it: {login_url}"
 )
+DECISION_NOTIFICATION_SUBJECT = N_("News about your application for housing benefit")
 
 
 def render(language: str, msgid: str, **arguments: object) -> str:

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.base import Base, utcnow
+from backend.models.states import ApplicationStatus
 
 
 class Draft(Base):
@@ -44,10 +45,11 @@ class Application(Base):
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
     person_cpr: Mapped[str] = mapped_column(String(10), index=True)
     period: Mapped[str] = mapped_column(String(7))
-    status: Mapped[str] = mapped_column(String(20), default="submitted")
-    # submitted | received | taken_over | decided
-    decision: Mapped[str | None] = mapped_column(String(10))  # granted | refused
+    # backend.models.states.ApplicationStatus; changed only by backend/applications/status.py
+    status: Mapped[str] = mapped_column(String(20), default=ApplicationStatus.SUBMITTED)
+    decision: Mapped[str | None] = mapped_column(String(10))  # backend.models.states.Decision
     decided_on: Mapped[date | None] = mapped_column(Date)
+    case_reference: Mapped[str | None] = mapped_column(String(64))  # the case system's, with the decision
     language: Mapped[str] = mapped_column(String(2))
     channel: Mapped[str] = mapped_column(String(16))
     phone_e164: Mapped[str] = mapped_column(String(20))

@@ -49,3 +49,32 @@ class NotificationStatus(StrEnum):
     FALLEN_BACK = "fallen_back"  # not received; a notice on the next channel followed
     NO_CHANNEL = "no_channel"  # the citizen has no address on any channel
     UNKNOWN = "unknown"
+
+
+class ApplicationStatus(StrEnum):
+    """An application as the citizen sees it: submitted → received (opened by a caseworker or
+    acknowledged by the case system) → waiting_for_citizen (documents requested) → received again
+    (documents arrived) → taken_over (into the case system) → decided. The allowed moves are in
+    backend/applications/status.py."""
+
+    SUBMITTED = "submitted"
+    RECEIVED = "received"
+    WAITING_FOR_CITIZEN = "waiting_for_citizen"
+    TAKEN_OVER = "taken_over"
+    DECIDED = "decided"
+
+
+# In the case system: out of the inbox's queues, into history.
+APPLICATION_CLOSED = frozenset({ApplicationStatus.TAKEN_OVER, ApplicationStatus.DECIDED})
+
+
+class Decision(StrEnum):
+    GRANTED = "granted"
+    REFUSED = "refused"
+
+
+class TaskState(StrEnum):
+    """A caseworker's follow-up task: open → done (completed by any caseworker)."""
+
+    OPEN = "open"
+    DONE = "done"

@@ -132,7 +132,7 @@ async def citizen_activity(
         submission = await submit_draft(db, web, draft.draft.id, settings, phone=PHONES[cpr])
         made.application = submission.application.reference
         if take_over_by is not None:
-            await take_over(db, take_over_by, made.application)  # type: ignore[arg-type]
+            await take_over(db, f"caseworker:{take_over_by.id}", made.application, settings)  # type: ignore[attr-defined]
     sms = await bind_phone(db, cpr, PHONES[cpr], settings, actor="caseworker:cli")
     made.conversations.append(sms.id)
     await record_handled(
