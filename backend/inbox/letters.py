@@ -1,0 +1,317 @@
+"""Letter templates with merge fields, maintained by administrators, and letters written from them.
+
+A template belongs to one language (kl, da, sv: the citizen's languages); `key` groups the language
+versions of one letter. The body holds merge fields in braces. A caseworker composes a letter for an
+application in the application's language: known fields are filled, the others stay as `{field}` in
+the draft and are named. The caseworker edits the draft and sends it as a secure message; a draft in
+which a merge field is still unfilled is refused with the names of the fields.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend import audit
+from backend.config import Settings
+from backend.errors import Conflict, InvalidInput, NotFound
+from backend.inbox.applications import get_application, iso
+from backend.inbox.i18n import N_, _
+from backend.messaging.service import caseworker_writes
+from backend.models.applications import Application
+from backend.models.casework import LetterTemplate
+from backend.models.caseworkers import Caseworker
+from backend.nlg.formatting import format_a_date, format_month
+
+LETTER_LANGUAGES = ("kl", "da", "sv")
+MERGE_FIELDS = ("name", "reference", "period", "date", "text")
+FIELD_LABELS = {
+    "name": N_("the citizen's name"),
+    "reference": N_("the reference number"),
+    "period": N_("the period"),
+    "date": N_("the date"),
+    "text": N_("the free text"),
+}
+MAX_TITLE = 120
+MAX_BODY = 4000
+MAX_FREE_TEXT = 2000
+_KEY = re.compile(r"^[a-z0-9_]{1,40}$")
+_FIELD = re.compile(r"\{([^{}\s]{1,40})\}")
+
+
+class UnfilledMergeFields(InvalidInput):
+    """A letter still holds merge fields: 400 naming them, nothing is sent."""
+
+    code = "unfilled_merge_fields"
+
+    def __init__(self, fields: list[str]) -> None:
+        labels = ", ".join(f"{{{name}}} ({_(FIELD_LABELS[name])})" for name in fields)
+        super().__init__(_("Fill in these merge fields before sending: {fields}", fields=labels))
+        self.fields = fields
+
+    def body(self) -> dict[str, Any]:
+        return {**super().body(), "fields": self.fields}
+
+
+def fields_in(text: str) -> list[str]:
+    """The merge fields a text still holds, in order of first appearance."""
+    found: list[str] = []
+    for name in _FIELD.findall(text):
+        if name in MERGE_FIELDS and name not in found:
+            found.append(name)
+    return found
+
+
+def template_record(template: LetterTemplate) -> dict[str, Any]:
+    return {
+        "id": template.id,
+        "key": template.key,
+        "language": template.language,
+        "title": template.title,
+        "body": template.body,
+        "fields": fields_in(template.body),
+        "updated_at": iso(template.updated_at),
+    }
+
+
+# --- administration ----------------------------------------------------------------------------
+
+
+def _checked(key: Any, language: Any, title: Any, body: Any) -> tuple[str, str, str, str]:
+    if not isinstance(key, str) or not _KEY.match(key):
+        raise InvalidInput("key must be 1-40 lower-case letters, digits or _")
+    if language not in LETTER_LANGUAGES:
+        raise InvalidInput("language must be kl, da or sv")
+    if not isinstance(title, str) or not title.strip() or len(title.strip()) > MAX_TITLE:
+        raise InvalidInput(f"title is required, at most {MAX_TITLE} characters")
+    if not isinstance(body, str) or not body.strip() or len(body) > MAX_BODY:
+        raise InvalidInput(f"body is required, at most {MAX_BODY} characters")
+    unknown = sorted({name for name in _FIELD.findall(body) if name not in MERGE_FIELDS})
+    if unknown:
+        raise InvalidInput(
+            "unknown merge fields: "
+            + ", ".join(f"{{{name}}}" for name in unknown)
+            + " (known: "
+            + ", ".join(f"{{{name}}}" for name in MERGE_FIELDS)
+            + ")",
+            code="unknown_merge_fields",
+        )
+    return key, language, title.strip(), body.strip()
+
+
+async def list_templates(db: AsyncSession, language: Any = None) -> list[LetterTemplate]:
+    query = select(LetterTemplate).order_by(LetterTemplate.key, LetterTemplate.language)
+    if language is not None:
+        if language not in LETTER_LANGUAGES:
+            raise InvalidInput("language must be kl, da or sv")
+        query = query.where(LetterTemplate.language == language)
+    return list((await db.execute(query)).scalars().all())
+
+
+async def get_template(db: AsyncSession, template_id: Any) -> LetterTemplate:
+    if not isinstance(template_id, int) or isinstance(template_id, bool):
+        raise InvalidInput("template_id must be a number")
+    template = await db.get(LetterTemplate, template_id)
+    if template is None:
+        raise NotFound("unknown letter template")
+    return template
+
+
+async def _save(db: AsyncSession, template: LetterTemplate, actor: str, action: str) -> LetterTemplate:
+    await db.flush()
+    await audit.record(
+        db,
+        actor=actor,
+        action=action,
+        details={"template_id": template.id, "key": template.key, "language": template.language},
+    )
+    try:
+        await db.commit()
+    except IntegrityError as exc:
+        await db.rollback()
+        raise Conflict("a template with this key and language exists", code="duplicate_template") from exc
+    return template
+
+
+async def create_template(
+    db: AsyncSession, *, key: Any, language: Any, title: Any, body: Any, actor: str
+) -> LetterTemplate:
+    key, language, title, body = _checked(key, language, title, body)
+    exists = await db.execute(
+        select(LetterTemplate.id).where(LetterTemplate.key == key, LetterTemplate.language == language)
+    )
+    if exists.first() is not None:
+        raise Conflict("a template with this key and language exists", code="duplicate_template")
+    template = LetterTemplate(key=key, language=language, title=title, body=body)
+    db.add(template)
+    return await _save(db, template, actor, "letter_template_created")
+
+
+async def update_template(
+    db: AsyncSession, template_id: int, changes: dict[str, Any], *, actor: str
+) -> LetterTemplate:
+    unknown = set(changes) - {"key", "language", "title", "body"}
+    if unknown:
+        raise InvalidInput("only key, language, title and body can be changed")
+    template = await get_template(db, template_id)
+    key, language, title, body = _checked(
+        changes.get("key", template.key),
+        changes.get("language", template.language),
+        changes.get("title", template.title),
+        changes.get("body", template.body),
+    )
+    template.key, template.language, template.title, template.body = key, language, title, body
+    template.updated_at = datetime.now(UTC)
+    return await _save(db, template, actor, "letter_template_updated")
+
+
+async def delete_template(db: AsyncSession, template_id: int, *, actor: str) -> None:
+    template = await get_template(db, template_id)
+    await audit.record(
+        db,
+        actor=actor,
+        action="letter_template_deleted",
+        details={"template_id": template.id, "key": template.key, "language": template.language},
+    )
+    await db.delete(template)
+    await db.commit()
+
+
+# --- writing a letter --------------------------------------------------------------------------
+
+
+def merge_values(application: Application, *, day: Any, text: Any) -> dict[str, str]:
+    """The fields that can be filled for this application (in its language); absent ones are left out."""
+    language = application.language
+    values = {"reference": application.reference, "period": format_month(application.period, language)}
+    name = ((application.snapshot or {}).get("tenant") or {}).get("name")
+    if isinstance(name, str) and name.strip():
+        values["name"] = name.strip()
+    if day not in (None, ""):
+        try:
+            parsed = date.fromisoformat(day) if isinstance(day, str) and len(day) == 10 else None
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            raise InvalidInput("date must be a date (YYYY-MM-DD)")
+        values["date"] = format_a_date(parsed, language)
+    if text not in (None, ""):
+        if not isinstance(text, str) or len(text) > MAX_FREE_TEXT:
+            raise InvalidInput(f"text must be a string of at most {MAX_FREE_TEXT} characters")
+        if text.strip():
+            values["text"] = text.strip()
+    return values
+
+
+def fill(body: str, values: dict[str, str]) -> str:
+    """Replace each known, fillable `{field}`; everything else stays as written."""
+    return _FIELD.sub(
+        lambda m: values.get(m.group(1), m.group(0)) if m.group(1) in MERGE_FIELDS else m.group(0), body
+    )
+
+
+async def _template_for(
+    db: AsyncSession, application: Application, template_id: Any, key: Any
+) -> LetterTemplate:
+    if template_id is not None:
+        template = await get_template(db, template_id)
+    elif isinstance(key, str) and _KEY.match(key):
+        template = (
+            (
+                await db.execute(
+                    select(LetterTemplate).where(
+                        LetterTemplate.key == key, LetterTemplate.language == application.language
+                    )
+                )
+            )
+            .scalars()
+            .first()
+        )
+        if template is None:
+            raise NotFound("no letter template with this key in the citizen's language")
+    else:
+        raise InvalidInput("template_id or key is required")
+    if template.language != application.language:
+        raise InvalidInput(
+            f"the template is in {template.language}; the citizen's language is {application.language}",
+            code="template_language",
+        )
+    return template
+
+
+async def compose(
+    db: AsyncSession,
+    caseworker: Caseworker,
+    reference: str,
+    *,
+    template_id: Any = None,
+    key: Any = None,
+    day: Any = None,
+    text: Any = None,
+) -> dict[str, Any]:
+    """The draft letter: the template in the citizen's language with the fields filled that can be;
+    `missing` names those left. Audited (the draft holds the citizen's name); commits."""
+    application = await get_application(db, reference)
+    template = await _template_for(db, application, template_id, key)
+    draft = fill(template.body, merge_values(application, day=day, text=text))
+    await audit.record(
+        db,
+        actor=f"caseworker:{caseworker.id}",
+        action="letter_composed",
+        person_cpr=application.person_cpr,
+        application_reference=reference,
+        details={"template_id": template.id},
+    )
+    await db.commit()
+    return {
+        "template_id": template.id,
+        "key": template.key,
+        "language": template.language,
+        "title": template.title,
+        "text": draft,
+        "missing": fields_in(draft),
+    }
+
+
+async def send_letter(
+    db: AsyncSession,
+    caseworker: Caseworker,
+    reference: str,
+    settings: Settings,
+    *,
+    text: Any,
+    template_id: Any = None,
+) -> dict[str, Any]:
+    """Send the (edited) letter as a secure message on the application, with the neutral notification.
+    A merge field left unfilled refuses it (400, the fields named). Commits."""
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidInput("text is required: the letter to send")
+    left = fields_in(text)
+    if left:
+        raise UnfilledMergeFields(left)
+    if template_id is not None:
+        await get_template(db, template_id)
+    application = await get_application(db, reference)
+    message = await caseworker_writes(
+        db,
+        caseworker_id=caseworker.id,
+        cpr=application.person_cpr,
+        application_reference=application.reference,
+        text=text,
+        settings=settings,
+    )
+    await audit.record(
+        db,
+        actor=f"caseworker:{caseworker.id}",
+        action="letter_sent",
+        person_cpr=application.person_cpr,
+        application_reference=reference,
+        details={"template_id": template_id, "message_id": message.id},
+    )
+    await db.commit()
+    return {"id": message.id, "thread_id": message.thread_id, "sent_at": iso(message.created_at)}
