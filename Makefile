@@ -100,13 +100,22 @@ oidc-deps:
 test: venvs catalogs browser-deps oidc-deps design-deps haproxy-deps
 	$(BACKEND_VENV)/bin/ruff check backend actions bot privacy tests scripts
 	$(BACKEND_VENV)/bin/ruff format --check backend actions bot privacy tests scripts
+	@# The backend suite (one core, PostgreSQL) and the Rasa side (the other core) run side by side;
+	@# each prints its output when it ends. Then the end-to-end tests, which need the trained model.
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-backend test-rasa
+	$(BACKEND_VENV)/bin/pytest -q -p no:cacheprovider tests/e2e tests/browser
+
+.PHONY: test-backend
+test-backend:
 	$(BACKEND_VENV)/bin/pytest -q -p no:cacheprovider tests/backend tests/locales
+
+.PHONY: test-rasa
+test-rasa:
 	PYTHONPATH=$(CURDIR) $(RASA) data validate --domain domain.yml --data data --config config.yml --fail-on-warnings
 	$(RASA_VENV)/bin/pytest -q -p no:cacheprovider tests/actions tests/bot tests/nlu
 	@model=$$($(RPY) scripts/model.py train) && \
 		PYTHONPATH=$(CURDIR) $(RASA) test core --model "$$model" --stories tests/stories --out var/test-results/core --fail-on-prediction-errors
 	$(RPY) scripts/nlu_eval.py --cached
-	$(BACKEND_VENV)/bin/pytest -q -p no:cacheprovider tests/e2e tests/browser
 
 # ---------------------------------------------------------------- bench
 .PHONY: bench
