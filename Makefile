@@ -58,9 +58,10 @@ catalogs: $(BACKEND_VENV)/.installed   ## compile .po to .mo (the backend also c
 	$(BPY) scripts/catalogs.py compile
 
 # ---------------------------------------------------------------- run
+# scripts/stack.py trains if needed, migrates, starts and supervises; SIGTERM, SIGINT or SIGHUP stop all
 .PHONY: run
 run: venvs catalogs oidc-deps design-deps
-	@model=$$($(RPY) scripts/model.py train) && $(BPY) scripts/stack.py "$$model"
+	@exec $(BPY) scripts/stack.py
 
 .PHONY: cluster
 cluster: venvs catalogs haproxy-deps   ## the production topology on loopback ports (deploy/), Ctrl-C stops it

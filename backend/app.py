@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.config import Settings
 from backend.db import create_engine, create_session_factory
 from backend.errors import register_error_handlers
 from backend.limits.address import proxy_config
 from backend.logging_setup import configure_logging
+from backend.migrations.runner import current_revision, head_revision
 
 # Each module exposes `bp` (a Blueprint or BlueprintGroup). Add one line per feature.
 BLUEPRINTS: list[str] = [
@@ -63,8 +66,13 @@ def create_app(settings: Settings | None = None, *, name: str = "inissiaq", work
     async def _open(app: Sanic) -> None:
         app.ctx.engine = create_engine(settings.async_database_url)
         app.ctx.sessions = create_session_factory(app.ctx.engine)
-        for hook in _hooks(hooks_of, "start"):
+        # A web instance starts before `inissiaq db upgrade` has run, too (it answers /readyz with
+        # 503 meanwhile); the demo data it loads needs the schema, so it waits for the migration.
+        later = [] if worker or await schema_is_current(app.ctx.engine) else DEMO_DATA
+        for hook in _hooks([m for m in hooks_of if m not in later], "start"):
             await hook(app)
+        if later:
+            app.add_task(_after_migration(app, _hooks(later, "start")), name="after_migration")
 
     @app.after_server_stop
     async def _close(app: Sanic) -> None:
@@ -85,6 +93,23 @@ def create_app(settings: Settings | None = None, *, name: str = "inissiaq", work
         response.headers.setdefault("Referrer-Policy", "same-origin")
 
     return app
+
+
+async def schema_is_current(engine: AsyncEngine) -> bool:
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(current_revision) == head_revision()
+    except Exception:  # the database may not answer yet
+        return False
+
+
+async def _after_migration(app: Sanic, hooks: list) -> None:
+    while True:  # another process migrates: poll the database
+        if await schema_is_current(app.ctx.engine):
+            break
+        await asyncio.sleep(1)
+    for hook in hooks:
+        await hook(app)
 
 
 def _hooks(modules: list[str], kind: str) -> list:

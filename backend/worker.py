@@ -3,9 +3,10 @@
 The outbox worker, the inbound queue of SMS and Telegram (the bot turns) and the scheduler run here,
 so that the web instances (started with BACKGROUND_WORKERS=0) only answer requests: a Twilio or
 Telegram webhook then never waits behind a bot turn in the same event loop. The process serves
-`/healthz` on WORKER_PORT (loopback) for supervisors. It never migrates: it waits until a web
-instance has brought the database to head. Any number may run; the database decides who handles
-what (compare-and-set claims, one digest per slot).
+`/healthz` and `/readyz` on WORKER_PORT (loopback) for supervisors. It never migrates: it waits
+until `inissiaq db upgrade` has brought the database to head (and exits non-zero after two minutes,
+for the supervisor to start it again). Any number may run; the database decides who handles what
+(compare-and-set claims, one digest per slot).
 """
 
 from __future__ import annotations

@@ -148,6 +148,8 @@ def measure(events: int, requests: int) -> None:
         port = free_port()
         env = {**os.environ, "PORT": str(port), "DATABASE_URL": url, "INISSIAQ_INTERNAL_SECRET": "bench",
                "INISSIAQ_MODE": "development", "BACKGROUND_WORKERS": "0"}  # fmt: skip
+        subprocess.run([sys.executable, "-m", "backend.cli", "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                       stdout=subprocess.DEVNULL)  # fmt: skip
         server = subprocess.Popen(
             [sys.executable, "-m", "backend.serve"], cwd=ROOT, env=env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

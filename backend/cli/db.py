@@ -1,4 +1,8 @@
-"""`inissiaq db upgrade`: migrate the database at $DATABASE_URL to the newest schema."""
+"""`inissiaq db upgrade`: migrate the database at $DATABASE_URL to the newest schema.
+
+The deployment step before the web instances and workers start (docs/operations.md, "Migrations").
+Several copies may run at once: the migration lock lets one migrate, the others find it done.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def upgrade(args: argparse.Namespace, settings: Settings) -> int:
-    upgrade_to_head(settings.database_url)
-    print("database is at the newest schema")
+    done = upgrade_to_head(settings.database_url)
+    if done.migrated:
+        print(f"database migrated from {done.before or 'empty'} to {done.after}")
+    else:
+        print(f"database already at the newest schema ({done.after})")
     return 0

@@ -36,4 +36,7 @@ async def _main() -> None:
 
 if context.is_offline_mode():
     raise SystemExit("offline migrations are not supported")
-asyncio.run(_main())
+if (shared := context.config.attributes.get("connection")) is not None:
+    _run(shared)  # backend.migrations.runner: its connection holds the migration lock
+else:
+    asyncio.run(_main())
