@@ -24,6 +24,7 @@ BLUEPRINTS: list[str] = [
     "backend.api.nlg",
     "backend.api.internal_messages",
     "backend.api.internal_drafts",
+    "backend.inbox.machine_api",
     "backend.inbox.api",
     "backend.inbox.pages",
     "backend.inbox.admin_pages",

@@ -21,6 +21,7 @@ COMMANDS: list[str] = [
     "backend.cli.phones",
     "backend.cli.audit",
     "backend.cli.persons",
+    "backend.cli.clients",
 ]
 
 

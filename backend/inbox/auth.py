@@ -8,6 +8,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, ClassVar
 
 import pyotp
 from argon2 import PasswordHasher
@@ -20,8 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import audit
 from backend.config import Settings
-from backend.errors import Forbidden, TooManyRequests, Unauthorized
+from backend.errors import DomainError, Forbidden, TooManyRequests, Unauthorized
 from backend.models.caseworkers import Caseworker, CaseworkerSession, LoginCode, LoginThrottle
+
+if TYPE_CHECKING:
+    from backend.models.machine_clients import MachineClient
 
 COOKIE = "inissiaq_cw"
 CSRF_HEADER = "x-csrf-token"
@@ -282,17 +286,113 @@ def clear_session_cookie(response: HTTPResponse, settings: Settings) -> None:
 
 @dataclass(frozen=True)
 class Principal:
+    """A caseworker with a session."""
+
     caseworker: Caseworker
     session: CaseworkerSession
+    is_machine: ClassVar[bool] = False
 
     @property
     def actor(self) -> str:
         return f"caseworker:{self.caseworker.id}"
 
+    @property
+    def caseworker_id(self) -> int | None:
+        return self.caseworker.id
+
+
+@dataclass(frozen=True)
+class MachinePrincipal:
+    """A machine client (case system) with a Bearer token of `scopes`; no caseworker, no session."""
+
+    client: MachineClient
+    scopes: frozenset[str]
+    is_machine: ClassVar[bool] = True
+    caseworker: ClassVar[None] = None
+
+    @property
+    def actor(self) -> str:
+        return f"client:{self.client.name}"
+
+    @property
+    def caseworker_id(self) -> int | None:
+        return None
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of an `Authorization: Bearer` header; "" for a malformed one; None without one."""
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    kind, _, token = header.partition(" ")
+    if kind.lower() != "bearer":
+        return None
+    return token.strip()
+
+
+async def _machine(request: Request, token: str) -> MachinePrincipal:
+    from backend.machine.clients import token_owner
+
+    owner = await token_owner(request.ctx.db, token)
+    if owner is None:
+        raise BearerRefused("invalid_token", "the access token is invalid, expired or revoked")
+    return MachinePrincipal(owner.client, owner.scopes)
+
+
+async def authenticate_for(request: Request, scope: str) -> Principal | MachinePrincipal:
+    """A route served to caseworkers and machine clients. With `Authorization: Bearer` the token's
+    client, which needs `scope` (403 otherwise), and needs no session cookie nor CSRF token (a browser
+    never adds the header by itself); every such call is audited with the client's name. Without it,
+    the caseworker's session as in `authenticate`."""
+    token = bearer_token(request)
+    if token is None:
+        return await authenticate(request)
+    principal = await _machine(request, token)
+    db: AsyncSession = request.ctx.db
+    allowed = scope in principal.scopes
+    await audit.record(
+        db,
+        actor=principal.actor,
+        action="machine_request" if allowed else "machine_request_refused",
+        details={"method": request.method, "path": request.path[:200], "scope": scope},
+    )
+    await db.commit()
+    if not allowed:
+        raise BearerRefused("insufficient_scope", f"this needs the scope {scope}", scope=scope)
+    request.ctx.principal = principal
+    return principal
+
+
+class BearerRefused(DomainError):
+    """RFC 6750, 3.1: 401 for a bad token, 403 for a missing scope, with a `WWW-Authenticate` challenge."""
+
+    def __init__(self, code: str, message: str, *, scope: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.status = 403 if code == "insufficient_scope" else 401
+        self.scope = scope
+
+    def headers(self) -> dict[str, str]:
+        challenge = f'Bearer realm="inissiaq", error="{self.code}"'
+        if self.scope:
+            challenge += f', scope="{self.scope}"'
+        return {"WWW-Authenticate": challenge}
+
 
 async def authenticate(request: Request, *, admin: bool = False, check_csrf: bool = True) -> Principal:
     """The caseworker of the request's session: 401 without a valid one, 403 on admin routes for a
-    caseworker, 403 when an unsafe request lacks the session's CSRF token."""
+    caseworker, 403 when an unsafe request lacks the session's CSRF token. Caseworkers only: a machine
+    client's Bearer token is refused with 403."""
+    token = bearer_token(request)
+    if token is not None:
+        machine = await _machine(request, token)
+        await audit.record(
+            request.ctx.db,
+            actor=machine.actor,
+            action="machine_request_refused",
+            details={"method": request.method, "path": request.path[:200], "scope": "caseworker"},
+        )
+        await request.ctx.db.commit()
+        raise Forbidden("caseworkers only: machine clients may not use this", code="caseworkers_only")
     token = request.cookies.get(COOKIE)
     if not token:
         raise Unauthorized("caseworker login required")

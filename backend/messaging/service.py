@@ -82,14 +82,16 @@ async def resolve_recipient(
 async def caseworker_writes(
     db: AsyncSession,
     *,
-    caseworker_id: int,
+    caseworker_id: int | None,
     cpr: str,
     application_reference: str | None,
     text: str,
     settings: Settings,
     now: datetime | None = None,
+    actor: str | None = None,
 ) -> SecureMessage:
-    """Store the message and queue the neutral notification (in the same transaction). Commits."""
+    """Store the message and queue the neutral notification (in the same transaction). Commits.
+    A machine client writes without a caseworker id, audited as `actor` (`client:<name>`)."""
     now = now or datetime.now(UTC)
     thread = await thread_for(db, cpr, application_reference)
     thread.updated_at = now
@@ -105,7 +107,7 @@ async def caseworker_writes(
     await notify_new_message(db, message, cpr, settings, now=now)
     await audit.record(
         db,
-        actor=f"caseworker:{caseworker_id}",
+        actor=actor or f"caseworker:{caseworker_id}",
         action="message_sent",
         person_cpr=cpr,
         application_reference=application_reference,

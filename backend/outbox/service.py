@@ -15,7 +15,7 @@ from backend.models.states import OUTBOX_FINAL, OutboxState
 
 log = logging.getLogger("inissiaq.outbox")
 
-CHANNELS = ("sms", "telegram", "email")
+CHANNELS = ("sms", "telegram", "email", "webhook")  # webhook: backend/machine/webhooks.py
 FINAL_STATES = OUTBOX_FINAL
 # Sent even to an address that opted out: the confirmation of the opt-out itself (issue 3).
 OPT_OUT_EXEMPT_KINDS = frozenset({"opt_out_confirmation"})

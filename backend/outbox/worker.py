@@ -34,6 +34,7 @@ from backend.clients.base import (
     TemporaryFailure,
 )
 from backend.clients.factory import build_clients
+from backend.clients.webhook import WebhookClient
 from backend.db import upsert_insert
 from backend.models.outbox import OutboxAttempt, OutboxMessage, ProviderRateSlot, RecipientHold
 from backend.models.states import OutboxState
@@ -50,7 +51,12 @@ STUCK_AFTER = timedelta(minutes=10)
 PER_CHAT_INTERVAL = {"telegram": 1.0}  # seconds between two messages to one chat
 GLOBAL_RATE = {"telegram": 30.0, "sms": 50.0, "email": 20.0}  # messages per second, all instances
 # After the provider took it: SMS waits for Twilio's delivery report; Telegram's answer is final.
-STATE_AFTER_ACCEPT = {"sms": OutboxState.SENT, "telegram": OutboxState.DELIVERED, "email": OutboxState.SENT}
+STATE_AFTER_ACCEPT = {
+    "sms": OutboxState.SENT,
+    "telegram": OutboxState.DELIVERED,
+    "email": OutboxState.SENT,
+    "webhook": OutboxState.DELIVERED,  # the receiver's 2xx is final
+}
 
 
 class RateLimiter:
@@ -308,6 +314,7 @@ async def _loop(app: Sanic) -> None:
 
 async def start(app: Sanic) -> None:
     app.ctx.outbox_clients = build_clients(app.ctx.settings)
+    app.ctx.outbox_clients["webhook"] = WebhookClient(app.ctx.sessions)
     app.ctx.outbox_task = start_loop(app, _loop, "outbox-worker")
 
 

@@ -1,0 +1,1 @@
+"""Machine clients of the caseworker API: OAuth client credentials, scopes, webhooks."""
