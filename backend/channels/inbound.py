@@ -36,7 +36,12 @@ log = logging.getLogger("inissiaq.inbound")
 BATCH = 20
 IDLE_SECONDS = 0.1
 MAX_ATTEMPTS = 3
-STALE_AFTER = timedelta(minutes=5)
+# While a turn runs, its instance renews the claim (`processed_at`) every HEARTBEAT_SECONDS; a claim not
+# renewed for STALE_AFTER belongs to an instance that died, and the sweep (every SWEEP_EVERY_SECONDS)
+# queues the message again, so another instance answers it within about 40 s, not after a long turn.
+HEARTBEAT_SECONDS = 5.0
+STALE_AFTER = timedelta(seconds=30)
+SWEEP_EVERY_SECONDS = 10.0
 
 
 async def _store(
@@ -203,6 +208,44 @@ async def process(app: Sanic, message_id: int) -> bool:
         cid, kind, text, attempts = message.conversation_id, message.kind, message.text, message.attempts
         channel, sender = message.channel, message.sender
         buttons = await last_buttons(db, cid) if kind == "message" else []
+    heartbeat = asyncio.create_task(_renew_claim(app, message_id))
+    try:
+        return await _run_turn(app, message_id, cid, kind, text, attempts, channel, sender, buttons)
+    finally:
+        heartbeat.cancel()
+
+
+async def _renew_claim(app: Sanic, message_id: int) -> None:
+    """Keep this instance's claim on the message fresh until cancelled (see HEARTBEAT_SECONDS)."""
+    while True:
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+        try:
+            async with app.ctx.sessions() as db:
+                await db.execute(
+                    update(InboundMessage)
+                    .where(InboundMessage.id == message_id, InboundMessage.status == "processing")
+                    .values(processed_at=datetime.now(UTC))
+                    .execution_options(synchronize_session=False)
+                )
+                await db.commit()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # the database is away for a moment: the next beat tries again
+            log.warning("inbound message %s: claim not renewed (%s)", message_id, type(error).__name__)
+
+
+async def _run_turn(
+    app: Sanic,
+    message_id: int,
+    cid: str,
+    kind: str,
+    text: str,
+    attempts: int,
+    channel: str,
+    sender: str,
+    buttons: list[Button],
+) -> bool:
+    sessions = app.ctx.sessions
     first_try = kind == "message" and attempts == 1  # a retry after a failure is not a new turn
     if first_try and not await _within_turn_limit(app, message_id, cid, channel, sender):
         return True
@@ -275,7 +318,13 @@ async def _loop(app: Sanic) -> None:
         async with app.ctx.sessions() as db:
             await requeue_stale(db, datetime.now(UTC))
 
-    await repeat("inbound worker", lambda: run_once(app), sweep=sweep, sweep_every=60, idle=IDLE_SECONDS)
+    await repeat(
+        "inbound worker",
+        lambda: run_once(app),
+        sweep=sweep,
+        sweep_every=SWEEP_EVERY_SECONDS,
+        idle=IDLE_SECONDS,
+    )
 
 
 async def start(app: Sanic) -> None:
