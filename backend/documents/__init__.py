@@ -1,0 +1,1 @@
+"""Documents from citizens (komplettering): checks, malware scan, storage encrypted at rest, requests."""

@@ -1,0 +1,376 @@
+"""Documents: a caseworker asks for them, the citizen sends them (web, MMS, Telegram), the caseworker
+sees, previews and downloads them; they go with the application's export and its purge.
+
+Each use case takes the session and commits when it says so. Every read of a document by a
+caseworker is audited; the bytes live in the document storage (backend/documents/storage.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import logging
+import secrets
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend import audit
+from backend.applications import status
+from backend.config import Settings
+from backend.documents import checks, scan
+from backend.documents.storage import Storage, StoredFileCorrupt, StoredFileMissing, storage_for
+from backend.errors import Conflict, NotFound
+from backend.messaging.service import caseworker_writes, clean_message_text
+from backend.models.applications import Application
+from backend.models.documents import Attachment, DocumentRequest
+
+log = logging.getLogger("inissiaq.documents")
+PREVIEW_PIXELS = 800  # the longer side of a preview image
+
+
+def iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)).isoformat()
+
+
+# --- the caseworker asks ----------------------------------------------------------------------------
+
+
+async def request_documents(
+    db: AsyncSession, settings: Settings, *, caseworker_id: int, reference: str, text: Any
+) -> DocumentRequest:
+    """Record an open request, send the citizen the secure message (and its neutral notification) and
+    mark the application as waiting for the citizen. Commits."""
+    cleaned = clean_message_text(text)
+    application = await _application(db, reference, lock=True)
+    if application.status == "decided":
+        raise Conflict("the application is decided; no documents can be requested", code="decided")
+    request = DocumentRequest(
+        application_reference=reference,
+        person_cpr=application.person_cpr,
+        text=cleaned,
+        requested_by=caseworker_id,
+        requested_at=datetime.now(UTC),
+    )
+    db.add(request)
+    await db.flush()
+    await status.mark_waiting_for_citizen(
+        db, application, actor=f"caseworker:{caseworker_id}", settings=settings
+    )
+    await audit.record(
+        db,
+        actor=f"caseworker:{caseworker_id}",
+        action="documents_requested",
+        person_cpr=application.person_cpr,
+        application_reference=reference,
+        details={"request_id": request.id},
+    )
+    # The message, its notification and everything above commit together.
+    message = await caseworker_writes(
+        db,
+        caseworker_id=caseworker_id,
+        cpr=application.person_cpr,
+        application_reference=reference,
+        text=cleaned,
+        settings=settings,
+    )
+    request.message_id = message.id
+    await db.commit()
+    return request
+
+
+# --- the citizen sends -----------------------------------------------------------------------------
+
+
+async def receive(
+    db: AsyncSession,
+    settings: Settings,
+    *,
+    cpr: str,
+    data: bytes,
+    filename: str | None,
+    channel: str,
+    conversation_id: str | None,
+    storage: Storage | None = None,
+) -> Attachment:
+    """Check, scan, encrypt and store one file of the person; tie it to their open request, else their
+    latest application. DocumentRefused (nothing stored) for a bad file. Commits."""
+    checked = await asyncio.to_thread(checks.check, data, filename, settings)
+    scan_state = await scan.scan(checked.data, settings)
+    storage = storage or storage_for(settings)
+    request, application = await _destination(db, cpr)
+    key = secrets.token_hex(16)
+    attachment = Attachment(
+        id=key,
+        person_cpr=cpr,
+        application_reference=application.reference if application else None,
+        request_id=request.id if request else None,
+        conversation_id=conversation_id,
+        channel=channel,
+        filename=checked.filename,
+        content_type=checked.content_type,
+        size=len(checked.data),
+        pages=checked.pages,
+        width=checked.width,
+        height=checked.height,
+        sha256=hashlib.sha256(checked.data).hexdigest(),
+        scan_state=scan_state,
+        storage_key=key,
+        received_at=datetime.now(UTC),
+    )
+    await storage.put(key, checked.data)
+    try:
+        db.add(attachment)
+        if request is not None and request.fulfilled_at is None:
+            request.fulfilled_at = attachment.received_at
+        if application is not None and request is not None:
+            await status.mark_documents_received(db, application, actor="citizen", settings=settings)
+        await audit.record(
+            db,
+            actor="citizen",
+            action="document_received",
+            person_cpr=cpr,
+            application_reference=attachment.application_reference,
+            details={"attachment_id": key, "channel": channel, "scan": scan_state},
+        )
+        await db.commit()
+    except BaseException:
+        await db.rollback()
+        await storage.delete(key)  # nothing refers to it: no orphaned blob
+        raise
+    return attachment
+
+
+async def _destination(db: AsyncSession, cpr: str) -> tuple[DocumentRequest | None, Application | None]:
+    """The person's newest request on an application not yet decided, else their latest application."""
+    found = await db.execute(
+        select(DocumentRequest, Application)
+        .join(Application, Application.reference == DocumentRequest.application_reference)
+        .where(DocumentRequest.person_cpr == cpr, Application.status != "decided")
+        .order_by(DocumentRequest.requested_at.desc(), DocumentRequest.id.desc())
+        .limit(1)
+    )
+    row = found.first()
+    if row is not None:
+        return row[0], row[1]
+    latest = await db.execute(
+        select(Application)
+        .where(Application.person_cpr == cpr)
+        .order_by(Application.submitted_at.desc(), Application.id.desc())
+        .limit(1)
+    )
+    return None, latest.scalars().first()
+
+
+# --- the caseworker reads --------------------------------------------------------------------------
+
+
+def attachment_record(attachment: Attachment) -> dict[str, Any]:
+    return {
+        "id": attachment.id,
+        "filename": attachment.filename,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "received_at": iso(attachment.received_at),
+        "pages": attachment.pages,
+        "channel": attachment.channel,
+        "scan_state": attachment.scan_state,
+        "request_id": attachment.request_id,
+    }
+
+
+def request_record(request: DocumentRequest) -> dict[str, Any]:
+    return {
+        "id": request.id,
+        "text": request.text,
+        "requested_by": request.requested_by,
+        "requested_at": iso(request.requested_at),
+        "fulfilled_at": iso(request.fulfilled_at),
+    }
+
+
+async def attachments_of(db: AsyncSession, reference: str) -> Sequence[Attachment]:
+    found = await db.execute(
+        select(Attachment)
+        .where(Attachment.application_reference == reference)
+        .order_by(Attachment.received_at, Attachment.id)
+    )
+    return found.scalars().all()
+
+
+async def requests_of(db: AsyncSession, reference: str) -> Sequence[DocumentRequest]:
+    found = await db.execute(
+        select(DocumentRequest)
+        .where(DocumentRequest.application_reference == reference)
+        .order_by(DocumentRequest.requested_at, DocumentRequest.id)
+    )
+    return found.scalars().all()
+
+
+async def open_document(
+    db: AsyncSession, settings: Settings, *, caseworker_id: int, attachment_id: str, purpose: str
+) -> tuple[Attachment, bytes]:
+    """The file's record and its decrypted bytes for a caseworker (`purpose`: download or preview).
+    Audited; commits."""
+    attachment = await db.get(Attachment, attachment_id) if checks_id(attachment_id) else None
+    if attachment is None:
+        raise NotFound("unknown document")
+    try:
+        data = await storage_for(settings).get(attachment.storage_key)
+    except (StoredFileMissing, StoredFileCorrupt) as error:
+        raise NotFound("the document's file is not available", code="file_unavailable") from error
+    await audit.record(
+        db,
+        actor=f"caseworker:{caseworker_id}",
+        action="document_downloaded" if purpose == "download" else "document_previewed",
+        person_cpr=attachment.person_cpr,
+        application_reference=attachment.application_reference,
+        details={"attachment_id": attachment.id},
+    )
+    await db.commit()
+    return attachment, data
+
+
+def checks_id(value: str) -> bool:
+    return len(value) == 32 and all(c in "0123456789abcdef" for c in value)
+
+
+def preview_png(data: bytes, content_type: str) -> bytes | None:
+    """A PNG of an image, or of a PDF's first page (pypdfium2), at most PREVIEW_PIXELS on its longer
+    side; None when it cannot be rendered. CPU-bound: call it in a thread."""
+    from PIL import Image
+
+    try:
+        if content_type == checks.PDF:
+            import pypdfium2
+
+            document = pypdfium2.PdfDocument(data)
+            try:
+                page = document[0]
+                width, height = page.get_size()
+                scale = PREVIEW_PIXELS / max(width, height, 1)
+                image = page.render(scale=scale).to_pil()
+            finally:
+                document.close()
+        else:
+            image = Image.open(io.BytesIO(data))
+            image.thumbnail((PREVIEW_PIXELS, PREVIEW_PIXELS))
+        out = io.BytesIO()
+        image.convert("RGB").save(out, format="PNG")
+        return out.getvalue()
+    except Exception:  # a preview is a convenience: the download still works
+        return None
+
+
+async def with_appendix(db: AsyncSession, settings: Settings, pdf: bytes, reference: str) -> bytes:
+    """The export PDF with the application's documents appended: PDFs page by page, images one page
+    each. A document whose file is gone or cannot be read is left out (the manifest still lists it)."""
+    attachments = await attachments_of(db, reference)
+    if not attachments:
+        return pdf
+    storage = storage_for(settings)
+    files = []
+    for attachment in attachments:
+        try:
+            files.append((attachment.content_type, await storage.get(attachment.storage_key)))
+        except (StoredFileMissing, StoredFileCorrupt):
+            continue
+    return await asyncio.to_thread(_appended, pdf, files)
+
+
+def _appended(pdf: bytes, files: list[tuple[str, bytes]]) -> bytes:
+    from PIL import Image
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(pdf)))
+    for content_type, data in files:
+        try:
+            if content_type == checks.PDF:
+                writer.append(PdfReader(io.BytesIO(data), strict=False))
+            else:
+                page = io.BytesIO()
+                with Image.open(io.BytesIO(data)) as image:
+                    image.convert("RGB").save(page, format="PDF", resolution=150)
+                writer.append(PdfReader(page))
+        except Exception as error:  # one unreadable document does not stop the export
+            log.warning("a document could not be appended to the export: %s", type(error).__name__)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+# --- export, person export and purge -----------------------------------------------------------------
+
+
+async def purge_orphans(db: AsyncSession, settings: Settings, *, cutoff: datetime) -> dict[str, int]:
+    """The documents and requests of applications that no longer exist (purged with the application's
+    history), and documents never tied to an application once older than the history period. Their
+    blobs are deleted from the storage first. Not committed."""
+    existing = select(Application.reference)
+    doomed = (
+        (
+            await db.execute(
+                select(Attachment).where(
+                    (
+                        Attachment.application_reference.is_not(None)
+                        & Attachment.application_reference.not_in(existing)
+                    )
+                    | (Attachment.application_reference.is_(None) & (Attachment.received_at < cutoff))
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    storage = storage_for(settings)
+    for attachment in doomed:
+        await storage.delete(attachment.storage_key)
+    if doomed:
+        await db.execute(delete(Attachment).where(Attachment.id.in_([a.id for a in doomed])))
+    requests = await db.execute(
+        delete(DocumentRequest).where(DocumentRequest.application_reference.not_in(existing))
+    )
+    return {"attachments": len(doomed), "document_requests": int(requests.rowcount or 0)}
+
+
+async def person_records(db: AsyncSession, cpr: str) -> dict[str, list[dict[str, Any]]]:
+    """The person's documents (metadata, not content) and the requests made of them."""
+    attachments = await db.execute(
+        select(Attachment).where(Attachment.person_cpr == cpr).order_by(Attachment.received_at)
+    )
+    requests = await db.execute(
+        select(DocumentRequest)
+        .where(DocumentRequest.person_cpr == cpr)
+        .order_by(DocumentRequest.requested_at)
+    )
+    return {
+        "attachments": [
+            {**attachment_record(a), "application_reference": a.application_reference, "sha256": a.sha256}
+            for a in attachments.scalars().all()
+        ],
+        "document_requests": [
+            {**request_record(r), "application_reference": r.application_reference}
+            for r in requests.scalars().all()
+        ],
+    }
+
+
+async def application_status(db: AsyncSession, reference: str) -> str:
+    """The application's status now (after a request: waiting_for_citizen, unless taken over)."""
+    return (await _application(db, reference)).status
+
+
+async def _application(db: AsyncSession, reference: str, *, lock: bool = False) -> Application:
+    query = select(Application).where(Application.reference == reference)
+    found = await db.execute(query.with_for_update() if lock else query)
+    application = found.scalars().first()
+    if application is None:
+        raise NotFound("unknown application")
+    return application
