@@ -127,6 +127,14 @@ class Settings:
     forwarded_secret: Secret = field(default_factory=lambda: Secret(""))
     proxies_count: int = 0
     real_ip_header: str = ""
+    # Documents from citizens (backend/documents): checks, storage encrypted at rest, malware scan.
+    documents_dir: Path = REPO_ROOT / "var" / "documents"
+    documents_key: Secret = field(default_factory=lambda: Secret(""))  # base64 of 32 bytes (AES-256-GCM)
+    upload_max_bytes: int = 10 * 1024 * 1024
+    upload_max_pages: int = 30
+    upload_max_pixels: int = 40_000_000
+    clamd_socket: str = ""  # ClamAV's clamd: a Unix socket path, or
+    clamd_address: str = ""  # host:port; neither set: files are stored as "not scanned"
 
     @property
     def development(self) -> bool:
@@ -209,4 +217,11 @@ class Settings:
             forwarded_secret=Secret(_env("FORWARDED_SECRET", "")),
             proxies_count=int(_env("PROXIES_COUNT", "0")),
             real_ip_header=_env("REAL_IP_HEADER", ""),
+            documents_dir=Path(_env("DOCUMENTS_DIR", str(defaults.documents_dir))),
+            documents_key=Secret(_env("DOCUMENTS_KEY", "")),
+            upload_max_bytes=int(_env("UPLOAD_MAX_BYTES", str(defaults.upload_max_bytes))),
+            upload_max_pages=int(_env("UPLOAD_MAX_PAGES", str(defaults.upload_max_pages))),
+            upload_max_pixels=int(_env("UPLOAD_MAX_PIXELS", str(defaults.upload_max_pixels))),
+            clamd_socket=_env("CLAMD_SOCKET", ""),
+            clamd_address=_env("CLAMD_ADDRESS", ""),
         )

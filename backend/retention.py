@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.config import Settings
 from backend.dao.oidc_logins import dao_delete_expired_oidc_logins
 from backend.models.applications import Application, Draft
+from backend.models.casework import CaseTask, JournalNote
 from backend.models.conversations import ChatMessage, Conversation, WebSession
 from backend.models.outbox import InboundMessage, LinkToken, OutboxMessage
 from backend.models.states import OutboxState
@@ -159,6 +160,30 @@ async def delete_conversations(db: AsyncSession, conversation_ids: Sequence[str]
     return counts
 
 
+async def delete_casework_records(db: AsyncSession, policy: RetentionPolicy, now: datetime) -> dict[str, int]:
+    """Journal notes and tasks go with their application's history: those whose application the purge
+    removed, and notes on a person (no application) older than the history period."""
+    application_gone = ~exists().where(Application.reference == JournalNote.application_reference)
+    notes = await db.execute(
+        delete(JournalNote)
+        .where(
+            or_(
+                and_(JournalNote.application_reference.is_not(None), application_gone),
+                and_(
+                    JournalNote.application_reference.is_(None), JournalNote.created_at < now - policy.history
+                ),
+            )
+        )
+        .execution_options(synchronize_session=False)
+    )
+    tasks = await db.execute(
+        delete(CaseTask)
+        .where(~exists().where(Application.reference == CaseTask.application_reference))
+        .execution_options(synchronize_session=False)
+    )
+    return {"journal_notes": int(notes.rowcount or 0), "case_tasks": int(tasks.rowcount or 0)}
+
+
 async def purge_tracker_events(settings: Settings, *, now: datetime) -> int:
     """Delete Rasa's events of every conversation whose newest event is older than the conversation
     period, in the tracker store's own database (its own transaction)."""
@@ -186,4 +211,16 @@ async def apply(db: AsyncSession, settings: Settings, *, now: datetime) -> dict[
     removed = await delete_conversations(db, await idle_conversation_ids(db, policy, now))
     counts["conversations"] = removed["conversations"]
     counts["idle_transcript_messages"] = removed["chat_messages"]
+    counts.update(await delete_casework_records(db, policy, now))
+    counts.update(await purge_documents(db, settings, policy, now))
     return counts
+
+
+async def purge_documents(
+    db: AsyncSession, settings: Settings, policy: RetentionPolicy, now: datetime
+) -> dict[str, int]:
+    """Documents (rows and their encrypted files) and document requests of applications purged
+    before this step, and documents never tied to an application after the history period."""
+    from backend.documents.service import purge_orphans
+
+    return await purge_orphans(db, settings, cutoff=now - policy.history)

@@ -35,10 +35,12 @@ CHECKS: list[str] = [
     "backend.settings_check:mail",
     "backend.settings_check:times",
     "backend.settings_check:totp_secrets",
+    "backend.documents.storage:key_problems",
 ]
 SERVICE_CHECKS: list[str] = [
     "backend.settings_check:production_secrets",
     "backend.auth.oidc_settings:problems",
+    "backend.documents.storage:production_problems",
 ]
 
 Check = Callable[[Settings], Iterable[str]]
@@ -83,6 +85,9 @@ POSITIVE = frozenset(
         "draft_retention_days",
         "conversation_retention_days",
         "message_text_retention_days",
+        "upload_max_bytes",
+        "upload_max_pages",
+        "upload_max_pixels",
     }
 )
 

@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import audit
 from backend.config import Settings
+from backend.documents.service import person_records as documents_of_person
+from backend.inbox.casework import notes_of_person, tasks_of_person
 from backend.messaging.service import contact_record, message_record, messages_of
 from backend.models.applications import Application, Draft
 from backend.models.audit import AuditEntry
@@ -70,6 +72,9 @@ async def export_person(
         "web_sessions": await _web_sessions(db, cpr, conversation_ids),
         "link_tokens": await _link_tokens(db, conversation_ids),
         "secure_messages": [message_record(m, thread) for m, thread in await messages_of(db, cpr)],
+        "journal_notes": await notes_of_person(db, cpr),
+        "tasks": await tasks_of_person(db, cpr),
+        **await documents_of_person(db, cpr),  # "attachments" (metadata; the files stay encrypted) and "document_requests"
         "notifications": await _notifications(db, cpr),
         "outbox_messages": await _outbox(db, cpr, conversation_ids),
         "opt_outs": await _opt_outs(db, _addresses(conversations, applications, contact)),
@@ -369,6 +374,12 @@ def export_pdf(record: dict[str, Any]) -> bytes:
     heading("Secure messages")
     for message in record["secure_messages"]:
         line(f"  {message['sent_at']} {message['from']}", message["text"])
+    heading("Caseworkers' journal notes")
+    for note in record["journal_notes"]:
+        line(f"  {note['created_at']} {note['application_reference'] or ''}", note["text"])
+    heading("Caseworkers' follow-up tasks")
+    for task in record["tasks"]:
+        line(f"  {task['due']} {task['application_reference']} ({task['state']})", task["text"])
     heading("Notifications")
     for notification in record["notifications"]:
         line(f"  {notification['created_at']} {notification['channel']}", notification["status"])

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from backend.nlg import LANGUAGES, N_, translate
 
+# NOTE: Link at the very top of every page, seen when moving with the keyboard: jumps past the header.
+SKIP_TO_CONTENT = N_("Skip to the content")
 # NOTE: Title of the start page and of the browser tab.
 PAGE_TITLE = N_("Housing benefit (boligsikring)")
 # NOTE: Introduction on the start page, above the button that opens the chat.
@@ -45,6 +47,14 @@ LOG_OUT = N_("Log out")
 # NOTE: Shown in the chat after the citizen logged out: the conversation is gone from this screen.
 LOGGED_OUT = N_("You are logged out. The conversation has been removed from this screen.")
 # NOTE: The name of the language in the language itself: do not translate.
+# NOTE: Button in the chat that opens the file chooser to send documents (a lease, payslips) to the municipality.
+ATTACH = N_("Send documents")
+# NOTE: Short help next to the button that sends documents: which files can be sent.
+ATTACH_HINT = N_("PDF, or photos as JPEG or PNG. You can choose several files.")
+# NOTE: Shown while a file is being sent, before the file's name and how far it has come (for example "45 %").
+UPLOAD_SENDING = N_("Sending")
+# NOTE: A file could not be sent because the connection failed. Try again.
+UPLOAD_FAILED = N_("The file could not be sent. Please check your connection and try again.")
 NAME_KL = N_("Kalaallisut")
 # NOTE: The name of the language in the language itself: do not translate.
 NAME_DA = N_("Dansk")
@@ -120,6 +130,10 @@ WIDGET_TEXTS: dict[str, str] = {
     "network_error": NETWORK_ERROR,
     "log_out": LOG_OUT,
     "logged_out": LOGGED_OUT,
+    "attach": ATTACH,
+    "attach_hint": ATTACH_HINT,
+    "upload_sending": UPLOAD_SENDING,
+    "upload_failed": UPLOAD_FAILED,
 }
 
 

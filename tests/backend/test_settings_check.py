@@ -40,6 +40,7 @@ def production(**changes: Any) -> Settings:
         oidc_issuer="https://eid.example.gl",  # production needs eID (backend.auth.oidc_settings)
         oidc_client_id="inissiaq",
         oidc_client_secret=Secret("an-eid-client-secret"),
+        documents_key=Secret("ZG9jdW1lbnRzLWtleS1vZi0zMi1ieXRlcy1sb25nLi4="),  # 32 bytes, base64
     )
     return dataclasses.replace(ready, **changes)
 
