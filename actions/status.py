@@ -42,9 +42,14 @@ class ActionCheckStatus(Action):
                     reference=application.get("reference"),
                     decision=application.get("decision"),
                     decided_on_date=application.get("decided_on"),
+                    timeline=application.get("timeline"),
                 )
             else:
-                dispatcher.utter_message(response="utter_status", **application_arguments(application))
+                dispatcher.utter_message(
+                    response="utter_status",
+                    **application_arguments(application),
+                    timeline=application.get("timeline"),
+                )
         else:
             logger.warning("unexpected status answer: HTTP %s, status %r", reply.status_code, status)
             backend_unavailable(dispatcher)

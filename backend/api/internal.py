@@ -28,6 +28,7 @@ from backend.applications.service import (
     status_for_person,
     submit,
 )
+from backend.applications.status import citizen_timeline, timeline
 from backend.auth import sessions
 from backend.config import Settings
 from backend.conversations.service import current_person_cpr, unbind_person
@@ -147,7 +148,8 @@ async def application_status(request: Request, cid: str) -> JSONResponse:
     application = await status_for_person(db, cpr)
     if application is None:
         return json({"status": "none"})
-    return json({"status": "found", "application": application_summary(application)})
+    events = citizen_timeline(await timeline(db, application.id))
+    return json({"status": "found", "application": {**application_summary(application), "timeline": events}})
 
 
 @bp.post("/conversations/<cid:str>/language")

@@ -7,7 +7,8 @@
 | `*_datetime` | ISO date-time, UTC when naive | `3. november 2026 14.05` (America/Nuuk) |
 | `*_month` | `YYYY-MM` | `november 2026` |
 | `*_list` | list of texts | `Aviaja, Hans og Ivalo` |
-| `status`, `decision` | `submitted`, `received`, `taken_over`, `decided`; `granted`, `refused` | localized word |
+| `status`, `decision` | `submitted`, `received`, `waiting_for_citizen`, `taken_over`, `decided`; `granted`, `refused` | localized word |
+| `timeline` | list of `{"status", "at"}` (ISO date-time) | one line each: `• 3. december 2026 14.05: indsendt` (America/Nuuk) |
 | `phone`, `*_phone` | a phone number, E.164 or national (Greenland) | `+299 55 12 34` |
 | any boolean | `true` / `false` | `ja` / `nej` |
 | numbers | | `3` |
@@ -45,6 +46,8 @@ STATUS_WORDS: dict[str, str] = {
     "submitted": N_("submitted"),
     # NOTE: Status of an application: the municipality has received it (not yet being processed).
     "received": N_("received by the municipality"),
+    # NOTE: Status of an application: a caseworker has asked the citizen for documents and waits for them.
+    "waiting_for_citizen": N_("waiting for documents from you"),
     # NOTE: Status of an application: a caseworker has taken it over and is processing it.
     "taken_over": N_("taken over for processing"),
     # NOTE: Status of an application: a decision has been made.
@@ -85,6 +88,8 @@ def _formatter(name: str, value: Any) -> Callable[[Any, str], str]:
         return lambda v, lang: _word(STATUS_WORDS, v, lang)
     if name == "decision":
         return lambda v, lang: _word(DECISION_WORDS, v, lang)
+    if name == "timeline":
+        return format_timeline
     for suffix, formatter in _BY_SUFFIX:
         if name == suffix.lstrip("_") or name.endswith(suffix):
             return formatter
@@ -149,6 +154,20 @@ def format_month(value: Any, language: str) -> str:
 def format_a_list(value: Any, language: str) -> str:
     items = [str(item) for item in value] if isinstance(value, (list, tuple)) else [str(value)]
     return format_list(items, locale=babel_locale(language))
+
+
+def format_timeline(value: Any, language: str) -> str:
+    """The status changes of an application, oldest first, one line each: when (Greenland time) and
+    the status word."""
+    if not isinstance(value, list) or not value:
+        raise Unformattable("timeline")
+    lines = []
+    for event in value:
+        if not isinstance(event, dict):
+            raise Unformattable("timeline")
+        when = format_a_datetime(event.get("at"), language)
+        lines.append(f"• {when}: {_word(STATUS_WORDS, event.get('status'), language)}")
+    return "\n".join(lines)
 
 
 def format_phone(value: Any, language: str) -> str:

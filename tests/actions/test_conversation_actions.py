@@ -52,6 +52,54 @@ async def test_status_of_a_decided_application(
     )
 
 
+TIMELINE = [
+    {"status": "submitted", "at": "2026-11-01T10:00:00+00:00"},
+    {"status": "received", "at": "2026-11-02T08:30:00+00:00"},
+    {"status": "waiting_for_citizen", "at": "2026-11-02T08:45:00+00:00"},
+]
+
+
+async def test_the_status_answer_carries_the_backends_timeline(
+    backend: FakeBackend, dispatcher: CollectingDispatcher
+) -> None:
+    application = {
+        "reference": "BS-1",
+        "status": "waiting_for_citizen",
+        "submitted_at": "2026-11-01T10:00:00+00:00",
+        "decision": None,
+        "timeline": TIMELINE,
+    }
+    backend.answer("GET", f"{BASE}/status", body={"status": "found", "application": application})
+    await ActionCheckStatus().run(dispatcher, make_tracker(), {})
+    [message] = dispatcher.messages
+    assert (message["response"], message["status"], message["timeline"]) == (
+        "utter_status",
+        "waiting_for_citizen",
+        TIMELINE,
+    )
+
+
+async def test_the_decided_answer_carries_the_timeline_too(
+    backend: FakeBackend, dispatcher: CollectingDispatcher
+) -> None:
+    timeline = [*TIMELINE, {"status": "decided", "at": "2026-11-20T13:00:00+00:00"}]
+    application = {
+        "reference": "BS-1",
+        "status": "decided",
+        "decision": "refused",
+        "decided_on": "2026-11-20",
+        "timeline": timeline,
+    }
+    backend.answer("GET", f"{BASE}/status", body={"status": "found", "application": application})
+    await ActionCheckStatus().run(dispatcher, make_tracker(), {})
+    [message] = dispatcher.messages
+    assert (message["response"], message["decision"], message["timeline"]) == (
+        "utter_status_decided",
+        "refused",
+        timeline,
+    )
+
+
 @pytest.mark.parametrize(
     ("body", "response"),
     [

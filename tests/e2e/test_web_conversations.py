@@ -148,7 +148,7 @@ def test_the_status_question_after_submitting_answers_from_the_backend(stack, ci
         "da",
         reference=application["reference"],
         status=application["status"],
-        submitted_datetime=application["submitted_at"],
+        timeline=[{"status": "submitted", "at": application["submitted_at"]}],
     ) in texts(status)
 
 

@@ -314,7 +314,73 @@ async def test_status_asks_for_login_then_reports_none_then_the_application(app,
         "period": draft["display"]["period_month"],
         "decision": None,
         "decided_on": None,
+        "timeline": [{"status": "submitted", "at": submitted.json["submitted_at"]}],
     }
+
+
+TIMELINE_LINES = {
+    "kl": [
+        "Qanoq innera: uppernarsaatinik nassiussinissannik utaqqivoq",
+        "Pisimasut:",
+        ": nassiunneqarsimavoq",
+        ": kommunimit tiguneqarsimavoq",
+    ],
+    "da": ["Status: venter på dokumenter fra dig", "Forløb:", ": indsendt", ": modtaget af kommunen"],
+    "sv": [
+        "Status: väntar på handlingar från dig",
+        "Det här har hänt:",
+        ": skickad",
+        ": mottagen av kommunen",
+    ],
+}
+
+
+async def test_the_status_answer_tells_the_timeline_in_the_citizens_language(
+    app, db: AsyncSession, settings: Settings
+) -> None:
+    from backend.applications.status import change_status
+    from backend.models.states import ApplicationStatus
+
+    conversation = await create_conversation(db)
+    draft = await _draft(app, conversation)
+    _, submitted = await app.asgi_client.post(
+        "/internal/applications", headers=AUTH, json=_submission(conversation, draft["draft_id"])
+    )
+    reference = submitted.json["reference"]
+    for to in (ApplicationStatus.RECEIVED, ApplicationStatus.WAITING_FOR_CITIZEN):
+        await change_status(db, reference, to, actor="caseworker:4", settings=settings)
+    base = f"/internal/conversations/{conversation.id}"
+    _, response = await app.asgi_client.get(f"{base}/status", headers=AUTH)
+    application = response.json["application"]
+    assert [e["status"] for e in application["timeline"]] == ["submitted", "received", "waiting_for_citizen"]
+    assert all(set(e) == {"status", "at"} for e in application["timeline"])  # never who
+
+    # What the action then asks the NLG endpoint to say (actions/status.py), in the conversation's language.
+    arguments = {
+        "reference": application["reference"],
+        "status": application["status"],
+        "submitted_datetime": application["submitted_at"],
+        "timeline": application["timeline"],
+    }
+    for language, lines in TIMELINE_LINES.items():
+        _, changed = await app.asgi_client.post(f"{base}/language", headers=AUTH, json={"language": language})
+        assert changed.status == 200
+        _, rendered = await app.asgi_client.post(
+            "/internal/nlg",
+            headers=AUTH,
+            json={
+                "response": "utter_status",
+                "arguments": arguments,
+                "tracker": {"sender_id": conversation.id, "slots": {}, "latest_message": {}, "events": []},
+                "channel": {"name": "gateway"},
+            },
+        )
+        text = rendered.json["text"]
+        assert reference in text and "…" not in text
+        for line in lines:
+            assert line in text, (language, line, text)
+        steps = [line for line in text.splitlines() if line.startswith("• ")]
+        assert len(steps) == 3 and steps[2].endswith(lines[0].split(": ", 1)[1]), (language, text)
 
 
 async def test_choosing_a_language_stores_it_as_explicit(app, db: AsyncSession) -> None:

@@ -25,6 +25,10 @@ SAMPLE_ARGUMENTS: dict[str, Any] = {
     "status": "received",
     "decision": "granted",
     "decided_on_date": "2026-12-04",
+    "timeline": [
+        {"status": "submitted", "at": "2026-11-23T14:07:30+00:00"},
+        {"status": "received", "at": "2026-11-24T09:12:00+00:00"},
+    ],
     "started_date": "2026-12-03",
     "submitted_datetime": "2026-11-23T14:07:30Z",
     "sent_datetime": "2026-11-25T09:00:00Z",

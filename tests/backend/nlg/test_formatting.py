@@ -59,6 +59,7 @@ def test_lists_are_joined_for_the_locale(language: str, shown: str) -> None:
     [
         ("submitted", "indsendt"),
         ("received", "modtaget af kommunen"),
+        ("waiting_for_citizen", "venter på dokumenter fra dig"),
         ("taken_over", "taget under behandling"),
         ("decided", "afgjort"),
     ],
@@ -123,3 +124,33 @@ def test_missing_or_unreadable_values_show_a_neutral_placeholder_and_are_logged_
     assert name in logged
     if value:
         assert str(value) not in logged
+
+
+TIMELINE = [
+    {"status": "submitted", "at": "2026-12-05T09:00:00+00:00"},
+    {"status": "waiting_for_citizen", "at": "2026-12-07T13:30:00Z"},
+]
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [
+        (
+            "kl",
+            "• 05 decembarip 2026 07.00: nassiunneqarsimavoq\n"
+            "• 07 decembarip 2026 11.30: uppernarsaatinik nassiussinissannik utaqqivoq",
+        ),
+        ("da", "• 5. december 2026 07.00: indsendt\n• 7. december 2026 11.30: venter på dokumenter fra dig"),
+        ("sv", "• 5 december 2026 07:00: skickad\n• 7 december 2026 11:30: väntar på handlingar från dig"),
+    ],
+)
+def test_a_timeline_is_one_line_per_step_in_greenland_time(language: str, shown: str) -> None:
+    assert format_argument("timeline", TIMELINE, language) == shown
+
+
+@pytest.mark.parametrize(
+    "value",
+    [[], "submitted", [{"status": "lost", "at": "2026-12-05T09:00:00Z"}], [{"status": "submitted"}], ["x"]],
+)
+def test_an_unreadable_timeline_is_missing(value: object) -> None:
+    assert format_argument("timeline", value, "da") == MISSING
