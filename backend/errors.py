@@ -50,6 +50,16 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class PayloadTooLarge(DomainError):
+    status = 413
+    code = "too_large"
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    code = "unsupported_media_type"
+
+
 class TooManyRequests(DomainError):
     status = 429
     code = "rate_limited"
