@@ -7,6 +7,7 @@ import sqlite3
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from sanic import Sanic
 
@@ -90,3 +91,18 @@ async def test_a_database_migrated_by_newer_code_is_not_served_by_older_code(
 def test_the_head_is_the_newest_migration_file() -> None:
     versions = Path(__file__).resolve().parents[2] / "backend" / "migrations" / "versions"
     assert any(path.name.startswith(head_revision()) for path in versions.glob("*.py"))
+
+
+async def test_frequent_readiness_probes_cost_one_check_per_second(
+    app, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(readiness, "CACHE_SECONDS", 60.0)
+    rasa = FakeRasa().install(app)
+    checks: list[str] = []
+    answer = rasa.handler
+    app.ctx.rasa_transport = httpx.MockTransport(
+        lambda request: checks.append(request.url.path) or answer(request)
+    )
+    statuses = [(await app.asgi_client.get("/readyz"))[1].status for _ in range(3)]
+    assert statuses == [200, 200, 200]
+    assert checks == ["/webhooks/gateway/health"]

@@ -34,31 +34,47 @@ async def until(check, *, timeout: float = 10.0, what: str = "condition") -> Non
         await asyncio.sleep(0.02)
 
 
+class PrivateRedis:
+    """A redis-server of one test alone (no persistence), so that it can be stopped and started."""
+
+    def __init__(self, directory: Path) -> None:
+        self.port = free_port()
+        self.directory = directory
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.server: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.server = subprocess.Popen(
+            [shutil.which("redis-server") or "/usr/bin/redis-server", "--port", str(self.port),
+             "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(self.directory)],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        client = redis.Redis(host="127.0.0.1", port=self.port)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.kill()
+            self.server.wait()
+            self.server = None
+
+
 @pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[str]:
-    """A redis-server of this test alone (no persistence), so that it can be stopped."""
-    port = free_port()
-    server = subprocess.Popen(
-        [shutil.which("redis-server") or "/usr/bin/redis-server", "--port", str(port), "--bind", "127.0.0.1",
-         "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    client = redis.Redis(host="127.0.0.1", port=port)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            if time.monotonic() > deadline:
-                server.kill()
-                raise
-            time.sleep(0.05)
+def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+    server = PrivateRedis(tmp_path)
+    server.start()
     try:
-        yield f"redis://127.0.0.1:{port}/0"
+        yield server
     finally:
-        server.kill()
-        server.wait()
+        server.stop()
 
 
 async def test_two_replicas_take_turns_on_one_conversation_through_redis() -> None:
@@ -115,31 +131,30 @@ def test_a_configured_redis_that_does_not_answer_stops_the_start_instead_of_usin
     assert "127.0.0.1" in str(error.value)
 
 
-async def test_a_turn_fails_while_redis_is_down_and_works_again_after(
-    private_redis: str, tmp_path: Path
-) -> None:
-    store = EnvLockStore(url=private_redis)
+async def test_a_turn_fails_while_redis_is_down_and_works_again_after(private_redis: PrivateRedis) -> None:
+    store = EnvLockStore(url=private_redis.url)
     async with store.lock("c-1", wait_time_in_seconds=0.05):
         pass
-    port = int(private_redis.rsplit(":", 1)[1].split("/")[0])
-    redis.Redis(host="127.0.0.1", port=port).shutdown(nosave=True)
+    private_redis.stop()  # killed, as the failure tests do
     with pytest.raises(LockError):
         async with store.lock("c-1", wait_time_in_seconds=0.05):
             pytest.fail("a lock was taken without Redis")
+    private_redis.start()  # started again by its supervisor: the same store reconnects
+    async with store.lock("c-1", wait_time_in_seconds=0.05) as lock:
+        assert lock.conversation_id == "c-1"
 
 
 async def test_gateway_health_names_the_lock_store_while_redis_is_down(
-    private_redis: str, tmp_path: Path
+    private_redis: PrivateRedis, tmp_path: Path
 ) -> None:
     agent = Agent(
         tracker_store=EnvSQLTrackerStore(dialect="sqlite", db=str(tmp_path / "tracker.db")),
-        lock_store=EnvLockStore(url=private_redis),
+        lock_store=EnvLockStore(url=private_redis.url),
     )
     async with serve(GatewayInput(secret="lock-test-secret"), _no_turns, agent) as base:
         async with httpx.AsyncClient(base_url=base, timeout=10) as client:
             before = await client.get("/webhooks/gateway/health")
-            port = int(private_redis.rsplit(":", 1)[1].split("/")[0])
-            redis.Redis(host="127.0.0.1", port=port).shutdown(nosave=True)
+            private_redis.stop()
             during = await client.get("/webhooks/gateway/health")
     assert before.status_code == 200
     assert before.json() == {"status": "ok", "tracker_store": "ok", "lock_store": "ok"}
