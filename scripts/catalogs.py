@@ -84,6 +84,7 @@ COMMANDS: dict[str, list[list[str]]] = {
                 f"--width={WIDTH}",
                 "--ignore-obsolete",
                 "--init-missing",
+                "--no-fuzzy-matching",  # short labels: a near match is almost always a wrong translation
             ]
             for language in INBOX_LANGUAGES
         ),

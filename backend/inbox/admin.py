@@ -14,6 +14,7 @@ from backend.cpr import normalise_cpr
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.inbox.applications import iso
 from backend.inbox.auth import hash_password, new_totp_secret
+from backend.inbox.i18n import N_
 from backend.models.audit import AuditEntry
 from backend.models.caseworkers import CannedText, Caseworker, RoutingRule
 
@@ -55,11 +56,11 @@ async def create_caseworker(
     """Create a caseworker (TOTP secret generated unless given). Commits."""
     username = (username or "").strip().lower()
     if not username or len(username) > 64 or not username.replace("_", "").replace("-", "").isalnum():
-        raise InvalidInput("username must be letters, digits, - or _")
+        raise InvalidInput(N_("username must be letters, digits, - or _"))
     if not isinstance(password, str) or len(password) < 10:
-        raise InvalidInput("password must be at least 10 characters")
+        raise InvalidInput(N_("password must be at least 10 characters"))
     if role not in ROLES:
-        raise InvalidInput("role must be caseworker or administrator")
+        raise InvalidInput(N_("role must be caseworker or administrator"))
     caseworker = Caseworker(
         username=username,
         display_name=display_name or username,
@@ -76,7 +77,7 @@ async def create_caseworker(
         await db.flush()
     except IntegrityError as exc:
         await db.rollback()
-        raise Conflict("username taken", code="username_taken") from exc
+        raise Conflict(N_("username taken"), code="username_taken") from exc
     await audit.record(db, actor=actor, action="caseworker_created", details={"caseworker_id": caseworker.id})
     await db.commit()
     return caseworker
@@ -95,9 +96,9 @@ async def update_caseworker(
 ) -> Caseworker:
     caseworker = await db.get(Caseworker, caseworker_id)
     if caseworker is None:
-        raise NotFound("unknown caseworker")
+        raise NotFound(N_("unknown caseworker"))
     if "role" in changes and changes["role"] not in ROLES:
-        raise InvalidInput("role must be caseworker or administrator")
+        raise InvalidInput(N_("role must be caseworker or administrator"))
     for flag in ("designated_for_digest", "active"):
         if flag in changes and not isinstance(changes[flag], bool):
             raise InvalidInput(f"{flag} must be a boolean")
@@ -126,7 +127,7 @@ async def update_caseworker(
         caseworker.phone_e164 = _phone(changes["phone"])
     if "password" in changes:
         if not isinstance(changes["password"], str) or len(changes["password"]) < 10:
-            raise InvalidInput("password must be at least 10 characters")
+            raise InvalidInput(N_("password must be at least 10 characters"))
         caseworker.password_hash = hash_password(changes["password"])
     await audit.record(
         db,
@@ -155,7 +156,7 @@ def _day_month(text: Any) -> tuple[int, int]:
         day, month = (int(part) for part in str(text).split("."))
         datetime(2000, month, day)
     except (ValueError, TypeError) as exc:
-        raise InvalidInput("dates must be day.month, e.g. 01.05") from exc
+        raise InvalidInput(N_("dates must be day.month, e.g. 01.05")) from exc
     return day, month
 
 
@@ -178,7 +179,7 @@ async def create_rule(
     from_day, from_month = _day_month(start)
     to_day, to_month = _day_month(end)
     if not isinstance(caseworker_id, int) or await db.get(Caseworker, caseworker_id) is None:
-        raise InvalidInput("unknown caseworker")
+        raise InvalidInput(N_("unknown caseworker"))
     rule = RoutingRule(
         from_day=from_day,
         from_month=from_month,
@@ -196,7 +197,7 @@ async def create_rule(
 async def delete_rule(db: AsyncSession, rule_id: int, *, actor: str) -> None:
     rule = await db.get(RoutingRule, rule_id)
     if rule is None:
-        raise NotFound("unknown rule")
+        raise NotFound(N_("unknown rule"))
     await audit.record(db, actor=actor, action="routing_rule_deleted", details=rule_record(rule))
     await db.delete(rule)
     await db.commit()
@@ -215,7 +216,7 @@ async def list_canned(db: AsyncSession, language: str | None = None) -> list[Can
 
 async def create_canned(db: AsyncSession, *, language: Any, title: Any, text: Any, actor: str) -> CannedText:
     if language not in LANGUAGES:
-        raise InvalidInput("language must be kl, da or sv")
+        raise InvalidInput(N_("language must be kl, da or sv"))
     if not isinstance(title, str) or not title.strip() or not isinstance(text, str) or not text.strip():
         raise InvalidInput("title and text are required")
     canned = CannedText(language=language, title=title.strip()[:120], text=text.strip())

@@ -10,6 +10,15 @@ from sanic.response import HTTPResponse, redirect
 from backend.errors import InvalidInput
 from backend.inbox import admin
 from backend.inbox.auth import Principal
+from backend.inbox.i18n import (
+    CITIZEN_LANGUAGE_WORDS,
+    LANGUAGE_NAMES,
+    N_,
+    _,
+    format_datetime,
+    word,
+    yes_no,
+)
 from backend.inbox.pages import csrf_field, e, form_value, page, signed_in
 
 bp = Blueprint("inbox_admin_pages", url_prefix="/inbox/admin", strict_slashes=False)
@@ -19,31 +28,63 @@ TOGGLES = {"digest": "designated_for_digest", "active": "active"}
 
 def _post_button(action: str, label: str, token: str, **fields: str) -> str:
     hidden = "".join(f'<input type="hidden" name="{e(k)}" value="{e(v)}">' for k, v in fields.items())
-    return f'<form class="inline" method="post" action="{e(action)}">{token}{hidden}<button>{e(label)}</button></form>'
+    return (
+        f'<form class="inline" method="post" action="{e(action)}">{token}{hidden}'
+        f'<button type="submit" class="button button-secondary">{e(label)}</button></form>'
+    )
+
+
+def _head(*labels: str) -> str:
+    return "<thead><tr>" + "".join(f'<th scope="col">{e(label)}</th>' for label in labels) + "</tr></thead>"
+
+
+def _input(name: str, label: str, attributes: str = "") -> str:
+    return (
+        f'<div class="form-group"><label class="form-label" for="admin-{name}">{e(label)}</label>'
+        f'<input class="form-input" id="admin-{name}" name="{name}" {attributes}></div>'
+    )
+
+
+def _select(name: str, label: str, options: str) -> str:
+    return (
+        f'<div class="form-group"><label class="form-label" for="admin-{name}">{e(label)}</label>'
+        f'<select class="form-select" id="admin-{name}" name="{name}">{options}</select></div>'
+    )
+
+
+ROLE_WORDS = {
+    # NOTE: A caseworker's role: an ordinary caseworker.
+    "caseworker": N_("caseworker"),
+    # NOTE: A caseworker's role: an administrator (manages caseworkers, rules, texts).
+    "administrator": N_("administrator"),
+}
 
 
 async def _caseworkers_section(request: Request, token: str) -> str:
     rows = "".join(
-        f"<tr><td>{e(c.username)}</td><td>{e(c.display_name)}</td><td>{e(c.role)}</td><td>{e(c.email)}</td>"
-        f"<td>{'yes' if c.designated_for_digest else 'no'} "
-        f"{_post_button(f'/inbox/admin/caseworkers/{c.id}', 'change', token, field='digest', value='off' if c.designated_for_digest else 'on')}</td>"
-        f"<td>{'active' if c.active else 'inactive'} "
-        f"{_post_button(f'/inbox/admin/caseworkers/{c.id}', 'deactivate' if c.active else 'activate', token, field='active', value='off' if c.active else 'on')}</td></tr>"
+        f"<tr><td>{e(c.username)}</td><td>{e(c.display_name)}</td><td>{e(word(ROLE_WORDS, c.role))}</td>"
+        f"<td>{e(c.email)}</td><td>{e(LANGUAGE_NAMES.get(c.language, c.language))}</td>"
+        f"<td>{e(yes_no(c.designated_for_digest))} "
+        f"{_post_button(f'/inbox/admin/caseworkers/{c.id}', _('change'), token, field='digest', value='off' if c.designated_for_digest else 'on')}</td>"
+        f"<td>{e(_('active') if c.active else _('inactive'))} "
+        f"{_post_button(f'/inbox/admin/caseworkers/{c.id}', _('deactivate') if c.active else _('activate'), token, field='active', value='off' if c.active else 'on')}</td></tr>"
         for c in await admin.list_caseworkers(request.ctx.db)
     )
-    head = "<tr><th>Username</th><th>Name</th><th>Role</th><th>E-mail</th><th>Digest</th><th>State</th></tr>"
+    head = _head(_("Username"), _("Name"), _("Role"), _("E-mail"), _("Language"), _("Digest"), _("State"))
+    roles = "".join(f'<option value="{code}">{e(word(ROLE_WORDS, code))}</option>' for code in ROLE_WORDS)
     create = (
         f'<form method="post" action="/inbox/admin/caseworkers">{token}'
-        '<p><label>Username <input name="username" required></label> '
-        '<label>Name <input name="display_name"></label> '
-        '<label>E-mail <input name="email" type="email"></label> '
-        '<label>Phone <input name="phone"></label></p>'
-        '<p><label>Password <input name="password" type="password" minlength="10" required></label> '
-        '<label>Role <select name="role"><option>caseworker</option><option>administrator</option></select></label> '
-        '<label><input type="checkbox" name="designated_for_digest" value="on"> receives the digest</label> '
-        '<button type="submit">Create caseworker</button></p></form>'
+        + _input("username", _("Username"), "required")
+        + _input("display_name", _("Name"))
+        + _input("email", _("E-mail"), 'type="email"')
+        + _input("phone", _("Phone"))
+        + _input("password", _("Password"), 'type="password" minlength="10" required')
+        + _select("role", _("Role"), roles)
+        + '<div class="form-group"><input type="checkbox" id="admin-digest" name="designated_for_digest" value="on"> '
+        f'<label for="admin-digest">{e(_("Receives the digest"))}</label></div>'
+        f'<button type="submit" class="button button-primary">{e(_("Create caseworker"))}</button></form>'
     )
-    return f"<h2>Caseworkers</h2><table><thead>{head}</thead><tbody>{rows}</tbody></table>{create}"
+    return f'<h2>{e(_("Caseworkers"))}</h2><table class="table">{head}<tbody>{rows}</tbody></table>{create}'
 
 
 async def _rules_section(request: Request, token: str) -> str:
@@ -52,50 +93,60 @@ async def _rules_section(request: Request, token: str) -> str:
     names = {c.id: c.username for c in caseworkers}
     rows = "".join(
         f"<tr><td>{e(r['from'])}–{e(r['to'])}</td><td>{e(names.get(r['caseworker_id']))}</td>"
-        f"<td>{_post_button(f'/inbox/admin/routing-rules/{rule_id}/delete', 'remove', token)}</td></tr>"
+        f"<td>{_post_button(f'/inbox/admin/routing-rules/{rule_id}/delete', _('remove'), token)}</td></tr>"
         for rule_id, r in ((rule.id, admin.rule_record(rule)) for rule in await admin.list_rules(db))
     )
     options = "".join(f'<option value="{c.id}">{e(c.username)}</option>' for c in caseworkers if c.active)
     create = (
         f'<form method="post" action="/inbox/admin/routing-rules">{token}'
-        '<label>From <input name="from" placeholder="01.05" required></label> '
-        '<label>To <input name="to" placeholder="09.09" required></label> '
-        f'<label>Caseworker <select name="caseworker_id">{options}</select></label> '
-        '<button type="submit">Add rule</button></form>'
+        + _input("from", _("From (day.month)"), 'placeholder="01.05" required')
+        + _input("to", _("To (day.month)"), 'placeholder="09.09" required')
+        + _select("caseworker_id", _("Caseworker"), options)
+        + f'<button type="submit" class="button button-primary">{e(_("Add rule"))}</button></form>'
     )
-    return (
-        "<h2>Routing rules (CPR birthday)</h2>"
-        f"<table><tbody>{rows or '<tr><td>No rules: every application goes to the shared queue.</td></tr>'}</tbody></table>{create}"
+    table = (
+        f'<table class="table">{_head(_("Birthdays"), _("Caseworker"), _("Remove"))}<tbody>{rows}</tbody></table>'
+        if rows
+        else f"<p>{e(_('No rules: every application goes to the shared queue.'))}</p>"
     )
+    return f"<h2>{e(_('Routing rules (CPR birthday)'))}</h2>{table}{create}"
 
 
 async def _canned_section(request: Request, token: str) -> str:
     rows = "".join(
-        f"<tr><td>{e(c.language)}</td><td>{e(c.title)}</td><td class=citizen>{e(c.text)}</td>"
-        f"<td>{_post_button(f'/inbox/admin/canned-texts/{c.id}/delete', 'remove', token)}</td></tr>"
+        f"<tr><td>{e(word(CITIZEN_LANGUAGE_WORDS, c.language))}</td><td>{e(c.title)}</td><td class=citizen>{e(c.text)}</td>"
+        f"<td>{_post_button(f'/inbox/admin/canned-texts/{c.id}/delete', _('remove'), token)}</td></tr>"
         for c in await admin.list_canned(request.ctx.db)
     )
-    languages = "".join(f"<option>{lang}</option>" for lang in admin.LANGUAGES)
+    languages = "".join(
+        f'<option value="{lang}">{e(word(CITIZEN_LANGUAGE_WORDS, lang))}</option>' for lang in admin.LANGUAGES
+    )
     create = (
         f'<form method="post" action="/inbox/admin/canned-texts">{token}'
-        f'<label>Language <select name="language">{languages}</select></label> '
-        '<label>Title <input name="title" required></label>'
-        '<p><textarea name="text" aria-label="Canned text" required></textarea></p>'
-        '<button type="submit">Add canned text</button></form>'
+        + _select("language", _("Language"), languages)
+        + _input("title", _("Title"), "required")
+        + f'<div class="form-group"><label class="form-label" for="admin-canned-text">{e(_("Canned text"))}</label>'
+        '<textarea class="form-input" id="admin-canned-text" name="text" rows="4" required></textarea></div>'
+        f'<button type="submit" class="button button-primary">{e(_("Add canned text"))}</button></form>'
     )
-    return f"<h2>Canned texts</h2><table><tbody>{rows}</tbody></table>{create}"
+    head = _head(_("Language"), _("Title"), _("Text"), _("Remove"))
+    return f'<h2>{e(_("Canned texts"))}</h2><table class="table">{head}<tbody>{rows}</tbody></table>{create}'
 
 
 async def _audit_section(request: Request, principal: Principal) -> str:
     action = request.args.get("action") or None
     entries = (await admin.read_audit(request.ctx.db, reader=principal.actor, action=action))[:200]
     rows = "".join(
-        f"<tr><td>{e(x['at'])}</td><td>{e(x['actor'])}</td><td>{e(x['action'])}</td><td>{e(x['application_reference'])}</td></tr>"
+        f"<tr><td>{e(format_datetime(x['at']))}</td><td>{e(x['actor'])}</td><td>{e(x['action'])}</td>"
+        f"<td>{e(x['application_reference'])}</td></tr>"
         for x in entries
     )
+    head = _head(_("Time"), _("Who"), _("Action"), _("Application"))
     return (
-        '<h2>Audit log</h2><form method="get"><input name="action" aria-label="Action" placeholder="action">'
-        f"<button>Filter</button></form><table><tbody>{rows}</tbody></table>"
+        f'<h2>{e(_("Audit log"))}</h2><form method="get">'
+        + _input("action", _("Action"), f'value="{e(action or "")}"')
+        + f'<button type="submit" class="button button-secondary">{e(_("Filter"))}</button></form>'
+        f'<table class="table">{head}<tbody>{rows}</tbody></table>'
     )
 
 
@@ -107,9 +158,11 @@ async def admin_page(request: Request, principal: Principal) -> HTTPResponse:
         await _caseworkers_section(request, token)
         + await _rules_section(request, token)
         + await _canned_section(request, token)
+        + f'<h2>{e(_("Letter templates"))}</h2><p><a href="/inbox/admin/letter-templates">'
+        + f"{e(_('Letter templates in kl, da and sv'))}</a></p>"
         + await _audit_section(request, principal)
     )
-    return page("Administration", body, principal)
+    return page(_("Administration"), body, principal)
 
 
 @bp.post("/caseworkers")
@@ -127,12 +180,15 @@ async def create_caseworker(request: Request, principal: Principal) -> HTTPRespo
         actor=principal.actor,
     )
     # Shown once, for enrolment in an authenticator app; the page is not cached (Cache-Control: no-store).
-    body = (
-        f"<p>{e(caseworker.username)} was created. Their TOTP secret, for the authenticator app "
-        f"(shown only now): <code>{e(caseworker.totp_secret)}</code></p>"
-        '<p><a href="/inbox/admin">Back to administration</a></p>'
+    created = _(
+        "{username} was created. Their TOTP secret, for the authenticator app (shown only now):",
+        username=caseworker.username,
     )
-    return page("Caseworker created", body, principal, status=201)
+    body = (
+        f"<p>{e(created)} <code>{e(caseworker.totp_secret)}</code></p>"
+        f'<p><a href="/inbox/admin">{e(_("Back to administration"))}</a></p>'
+    )
+    return page(_("Caseworker created"), body, principal, status=201)
 
 
 @bp.post("/caseworkers/<caseworker_id:int>")

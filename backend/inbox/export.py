@@ -7,7 +7,25 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.documents.service import attachment_record, attachments_of
 from backend.inbox.applications import iso
+from backend.inbox.casework import notes_for_application
+from backend.inbox.i18n import (
+    CHANNEL_WORDS,
+    CITIZEN_LANGUAGE_WORDS,
+    DECISION_WORDS,
+    SENDER_WORDS,
+    STATUS_WORDS,
+    _,
+    format_amount,
+    format_date,
+    format_datetime,
+    format_list,
+    format_number,
+    use_language,
+    word,
+    yes_no,
+)
 from backend.messaging.service import journaled_messages
 from backend.models.applications import Application
 from backend.models.caseworkers import Caseworker
@@ -40,38 +58,72 @@ async def export_record(db: AsyncSession, application: Application) -> dict[str,
             {"from": m["from"], "text": m["text"], "sent_at": m["sent_at"], "read_at": m["read_at"]}
             for m in await journaled_messages(db, application.person_cpr, application.reference)
         ],
+        # The documents' manifest; the PDF export appends the documents themselves.
+        "attachments": [attachment_record(a) for a in await attachments_of(db, application.reference)],
+        # The application's journal notes and the person's own (application_reference null).
+        "notes": await notes_for_application(db, application),
     }
 
 
-def export_pdf(record: dict[str, Any]) -> bytes:
+def export_pdf(record: dict[str, Any], language: str | None = None) -> bytes:
+    """The PDF in `language` (da, kl or en; Danish by default): labels, dates in Greenland time, amounts."""
+    with use_language(language):
+        return _pdf(record)
+
+
+def _pdf(record: dict[str, Any]) -> bytes:
     document = PdfDocument()
     line = document.line
 
     snapshot = record["snapshot"] or {}
     tenant, dwelling = snapshot.get("tenant") or {}, snapshot.get("dwelling") or {}
-    line("", f"Boligsikring {record['reference']}", size=14)
-    line("CPR", record["cpr"])
-    line("Name", tenant.get("name"))
-    line("Period", record["period"])
-    line("Submitted", record["submitted_at"])
-    line("Status", record["status"])
-    line("Language / channel", f"{record['language']} / {record['channel']}")
-    line("Phone", record["phone"])
-    line("Address", dwelling.get("address"))
-    line("Rooms", dwelling.get("rooms"))
-    line("Rent per month", dwelling.get("rent_monthly"))
-    line("Landlord", dwelling.get("landlord"))
-    line("Moved in", dwelling.get("move_in"))
-    line("Tenant number", dwelling.get("tenant_number"))
-    line("Household", ", ".join(m.get("name", "") for m in snapshot.get("household") or []))
-    line("Dwelling confirmed", record["confirmations"]["dwelling"])
-    line("Household confirmed", record["confirmations"]["household"])
+    # NOTE: Title of the exported PDF of an application. {reference} is its reference number.
+    line("", _("Housing benefit {reference}", reference=record["reference"]), size=14)
+    line(_("CPR number"), record["cpr"])
+    line(_("Name"), tenant.get("name"))
+    line(_("Period"), record["period"])
+    line(_("Submitted"), format_datetime(record["submitted_at"]))
+    line(_("Status"), word(STATUS_WORDS, record["status"]))
+    line(_("Language"), word(CITIZEN_LANGUAGE_WORDS, record["language"]))
+    line(_("Channel"), word(CHANNEL_WORDS, record["channel"]))
+    line(_("Phone"), record["phone"])
+    line(_("Address"), dwelling.get("address"))
+    line(_("Rooms"), dwelling.get("rooms"))
+    line(_("Rent per month"), format_amount(dwelling.get("rent_monthly")))
+    line(_("Landlord"), dwelling.get("landlord"))
+    line(_("Moved in"), format_date(dwelling.get("move_in")))
+    line(_("Tenant number"), dwelling.get("tenant_number"))
+    line(_("Household"), format_list(m.get("name", "") for m in snapshot.get("household") or []))
+    line(_("Dwelling confirmed"), _confirmed(record["confirmations"]["dwelling"]))
+    line(_("Household confirmed"), _confirmed(record["confirmations"]["household"]))
     for correction in record["corrections"] or []:
-        line(f"Correction ({correction.get('section')})", correction.get("text"))
-    line("Taken over", f"{record['taken_over_at']} by {record['taken_over_by']}")
+        line(_("Correction ({section})", section=correction.get("section") or ""), correction.get("text"))
+    if record["taken_over_at"]:
+        taken_over = _(
+            "{when} by {who}",
+            when=format_datetime(record["taken_over_at"]),
+            who=record["taken_over_by"] or "",
+        )
+        line(_("Taken over"), taken_over)
     if record["decision"]:
-        line("Decision", f"{record['decision']} {record['decided_on']}")
-    line("", "Journaled messages", size=12)
+        line(
+            _("Decision"), f"{word(DECISION_WORDS, record['decision'])}, {format_date(record['decided_on'])}"
+        )
+    line("", _("Journaled messages"), size=12)
     for message in record["journaled_messages"]:
-        line(f"{message['sent_at']} {message['from']}", message["text"])
+        line(f"{format_datetime(message['sent_at'])}, {word(SENDER_WORDS, message['from'])}", message["text"])
+    line("", _("Journal notes"), size=12)
+    for note in record.get("notes") or []:
+        line(f"{format_datetime(note['created_at'])}, {note['caseworker'] or ''}", note["text"])
+    line("", _("Documents (appended after this page)"), size=12)
+    for document_record in record.get("attachments") or []:
+        size = _("{size} bytes", size=format_number(document_record["size"]))
+        line(
+            f"{format_datetime(document_record['received_at'])}, {document_record['content_type']}",
+            f"{document_record['filename']} ({size})",
+        )
     return document.output()
+
+
+def _confirmed(value: bool | None) -> str:
+    return _("not answered") if value is None else yes_no(value)

@@ -136,6 +136,15 @@ NOTIFICATION_WORDS = {
     "unknown": N_("unknown"),
 }
 
+SENDER_WORDS = {
+    # NOTE: Who wrote a message: the citizen.
+    "citizen": N_("citizen"),
+    # NOTE: Who wrote a message: the automatic assistant (the chatbot).
+    "bot": N_("assistant"),
+    # NOTE: Who wrote a message: a caseworker.
+    "caseworker": N_("caseworker"),
+}
+
 
 def word(words: dict[str, str], code: object) -> str:
     """The caseworker's word for a stored code (`STATUS_WORDS`, …); the code itself when unknown."""
@@ -262,6 +271,7 @@ __all__ = [
     "LANGUAGE_NAMES",
     "NOTIFICATION_WORDS",
     "N_",
+    "SENDER_WORDS",
     "STATUS_WORDS",
     "_",
     "current_language",

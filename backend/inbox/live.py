@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend import audit
 from backend.errors import Conflict, NotFound
 from backend.inbox.applications import iso
+from backend.inbox.i18n import N_
 from backend.messaging.service import clean_message_text
 from backend.models.conversations import ChatMessage, Conversation
 
@@ -24,7 +25,7 @@ TRANSCRIPT_TAIL = 20
 async def _conversation(db: AsyncSession, cid: str) -> Conversation:
     conversation = await db.get(Conversation, cid) if len(cid) <= 64 else None
     if conversation is None:
-        raise NotFound("unknown conversation")
+        raise NotFound(N_("unknown conversation"))
     return conversation
 
 
@@ -101,7 +102,9 @@ async def take(db: AsyncSession, caseworker_id: int, cid: str) -> None:
         db, cid, from_owner="waiting", caseworker_id=None, owner="human", owner_caseworker_id=caseworker_id
     ):
         await db.rollback()
-        raise Conflict("the conversation is not waiting (another caseworker took it)", code="already_taken")
+        raise Conflict(
+            N_("the conversation is not waiting (another caseworker took it)"), code="already_taken"
+        )
     await audit.record(
         db,
         actor=f"caseworker:{caseworker_id}",
@@ -117,7 +120,7 @@ async def write(db: AsyncSession, caseworker_id: int, cid: str, text: str) -> Ch
     Telegram through the outbox for those channels. Only the owner may write. Commits."""
     conversation = await _conversation(db, cid)
     if conversation.owner != "human" or conversation.owner_caseworker_id != caseworker_id:
-        raise Conflict("you do not own this conversation", code="not_owner")
+        raise Conflict(N_("you do not own this conversation"), code="not_owner")
     message = ChatMessage(conversation_id=cid, sender="caseworker", text=clean_message_text(text))
     db.add(message)
     if conversation.channel in ("sms", "telegram") and conversation.channel_address:
@@ -150,7 +153,7 @@ async def close(db: AsyncSession, caseworker_id: int, cid: str) -> None:
         db, cid, from_owner="human", caseworker_id=caseworker_id, owner="bot", owner_caseworker_id=None
     ):
         await db.rollback()
-        raise Conflict("you do not own this conversation", code="not_owner")
+        raise Conflict(N_("you do not own this conversation"), code="not_owner")
     await audit.record(
         db,
         actor=f"caseworker:{caseworker_id}",

@@ -38,6 +38,7 @@ from backend.inbox.i18n import (
     LANGUAGE_NAMES,
     N_,
     NOTIFICATION_WORDS,
+    SENDER_WORDS,
     STATUS_WORDS,
     _,
     current_language,
@@ -105,18 +106,22 @@ def language_switch(principal: Principal | None) -> str:
 
 def page(title: str, body: str, principal: Principal | None = None, *, status: int = 200) -> HTTPResponse:
     """A whole inbox page in the current caseworker's language, styled with Det Fælles Designsystem."""
+    from backend.inbox.casework_pages import search_box  # it builds on this module's helpers
+
     nav = ""
     if principal is not None:
         links = [
             ("/inbox", _("Applications")),
             ("/inbox/messages", _("Messages")),
             ("/inbox/live", _("Live conversations")),
+            ("/inbox/tasks", _("My tasks")),
         ]
         if principal.caseworker.is_admin:
             links.append(("/inbox/admin", _("Administration")))
         items = "".join(f'<li><a href="{href}">{e(label)}</a></li>' for href, label in links)
         nav = (
             f'<nav class="inbox-nav" aria-label="{e(_("Inbox"))}"><ul>{items}</ul></nav>'
+            f"{search_box(principal)}"
             f'<div class="inbox-user"><span>{e(principal.caseworker.username)}</span>'
             f'<form class="inline" method="post" action="/inbox/logout">{csrf_field(principal)}'
             f'<button type="submit" class="button button-secondary">{e(_("Log out"))}</button></form></div>'
@@ -375,14 +380,6 @@ THREAD_FILTER_WORDS = {
     # NOTE: Tab: every message thread.
     "all": N_("All"),
 }
-SENDER_WORDS = {
-    # NOTE: Who wrote a message: the citizen.
-    "citizen": N_("citizen"),
-    # NOTE: Who wrote a message: the automatic assistant (the chatbot).
-    "bot": N_("assistant"),
-    # NOTE: Who wrote a message: a caseworker.
-    "caseworker": N_("caseworker"),
-}
 OWNER_WORDS = {
     # NOTE: Who answers a live conversation now: the automatic assistant.
     "bot": N_("assistant"),
@@ -590,6 +587,8 @@ def _history(history: list[dict[str, Any]]) -> str:
 @signed_in()
 async def application_page(request: Request, principal: Principal, reference: str) -> HTTPResponse:
     db = request.ctx.db
+    from backend.inbox.casework_pages import casework_sections  # it builds on this module's helpers
+
     d = await inbox_applications.detail(db, principal.caseworker, reference, request.app.ctx.settings)
     token = csrf_field(principal)
     base = f"/inbox/applications/{e(reference)}"
@@ -619,6 +618,7 @@ async def application_page(request: Request, principal: Principal, reference: st
         f"<h2>{e(_('Contact'))}</h2>{_contact(d['contact'])}"
         f"<h2>{e(_('Messages'))}</h2>{_messages_table(d['messages'], base, token)}"
         f"{_message_form(f'{base}/messages', canned, token)}"
+        f"{casework_sections(d, base, token)}"
         f"<h2>{e(_('Transcript'))}</h2>"
         f'<table class="table"><thead><tr>{transcript_head}</tr></thead><tbody>{transcript}</tbody></table>'
         f"<h2>{e(_('Actions'))}</h2>"

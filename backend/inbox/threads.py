@@ -16,6 +16,7 @@ from backend.config import Settings
 from backend.cpr import mask_cpr
 from backend.errors import InvalidInput, NotFound
 from backend.inbox.applications import iso
+from backend.inbox.i18n import N_
 from backend.messaging.service import caseworker_reads, contact_record
 from backend.models.caseworkers import Caseworker
 from backend.models.messaging import ContactPreference, SecureMessage, Thread
@@ -82,7 +83,7 @@ async def list_threads(
 async def get_thread(db: AsyncSession, thread_id: int) -> Thread:
     thread = await db.get(Thread, thread_id)
     if thread is None:
-        raise NotFound("unknown thread")
+        raise NotFound(N_("unknown thread"))
     return thread
 
 

@@ -20,8 +20,9 @@ from sanic.response import html as html_response
 from backend.auth import sessions
 from backend.conversations import language as languages
 from backend.models.conversations import Conversation
-from backend.nlg import LANGUAGES
+from backend.nlg import LANGUAGES, translate
 from backend.web import ui_texts
+from backend.web.design import STYLESHEET
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -47,7 +48,8 @@ def _template(name: str) -> Template:
 def render_page(name: str, language: str, *, status: int = 200, **values: str) -> HTTPResponse:
     """A page from `templates/<name>` in `language`; plain values escaped, `*_html` values as they are."""
     safe = {key: value if key.endswith("_html") else e(value) for key, value in values.items()}
-    page = _template(name).substitute(lang=e(language), **safe)
+    safe.setdefault("skip_to_content", e(translate(language, ui_texts.SKIP_TO_CONTENT)))
+    page = _template(name).substitute(lang=e(language), design_stylesheet=STYLESHEET, **safe)
     response = html_response(page, status=status)
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["X-Frame-Options"] = "DENY"

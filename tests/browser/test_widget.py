@@ -3,8 +3,8 @@
 A citizen who uses only the keyboard opens the chat, asks to apply, follows the login link to the
 development login, logs in, confirms the draft and sends the application; the application is then
 in the database; then logs out with the widget's own control, which leaves nothing of the conversation
-on the screen or behind the browser's cookie. axe-core checks the open widget for serious
-accessibility violations.
+on the screen or behind the browser's cookie. axe-core checks the open widget for
+accessibility violations of any impact level.
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ def test_a_citizen_applies_with_the_keyboard_only(stack: Stack, browser: WebDriv
     assert (history["conversation_id"], history["messages"]) == (None, [])
 
 
-def test_the_open_widget_has_no_serious_accessibility_violations(stack: Stack, browser: WebDriver) -> None:
+def test_the_open_widget_has_no_accessibility_violations(stack: Stack, browser: WebDriver) -> None:
     browser.delete_all_cookies()
     browser.get(f"{stack.backend_url}/")
     tab_to(browser, lambda e: e.get_attribute("id") == "chat-open").send_keys(Keys.ENTER)
@@ -126,7 +126,5 @@ def test_the_open_widget_has_no_serious_accessibility_violations(stack: Stack, b
         "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations)).catch(e => done(String(e)));"
     )
     assert isinstance(result, list), result
-    serious = [
-        (v["id"], v["impact"], len(v["nodes"])) for v in result if v["impact"] in ("serious", "critical")
-    ]
-    assert serious == []
+    # Of any impact level: minor and moderate ones too.
+    assert [(v["id"], v["impact"], [str(n["target"]) for n in v["nodes"][:3]]) for v in result] == []

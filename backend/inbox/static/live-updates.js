@@ -39,7 +39,12 @@
   }
 
   function refresh(kind) {
-    var when = new Date().toLocaleTimeString();
+    // The clock time in Greenland, in the page's language (the caseworker's).
+    var when = new Date().toLocaleTimeString(document.documentElement.lang || undefined, {
+      timeZone: "America/Nuuk",
+      hour: "2-digit",
+      minute: "2-digit",
+    });
     if (inUse()) {
       say(kind, when, true);
       return;

@@ -1,0 +1,139 @@
+"""The caseworker's inbox and the citizen's start page in headless Chromium: axe-core finds no
+accessibility violations of any impact level on the start page, the inbox login, the list, the
+application page and the message thread page; a caseworker switches the inbox from Danish to
+Greenlandic to English with the keyboard and reads its texts and dates in each language."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from babel.dates import format_date
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
+
+from scripts.stack import Stack
+from tests.conftest import DEV_PASSWORD, Citizen, applications_of, fresh_totp, texts
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+KARL = "1809643694"  # INI A/S tenant with a Greenlandic phone in the register; used only here
+CASEWORKER = "caseworker2"  # its language is changed here, so not the one the other inbox tests use
+
+
+def accessibility_violations(browser: WebDriver) -> list[tuple[str, str, list[str]]]:
+    """axe-core's violations of every impact level on the current page: (rule, impact, first targets)."""
+    browser.execute_script(AXE.read_text())
+    result = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations)).catch(e => done(String(e)));"
+    )
+    assert isinstance(result, list), result
+    return [(v["id"], v["impact"], [str(n["target"]) for n in v["nodes"][:3]]) for v in result]
+
+
+def active(browser: WebDriver) -> WebElement:
+    return browser.switch_to.active_element
+
+
+def tab_to(browser: WebDriver, wanted: Callable[[WebElement], bool], *, limit: int = 60) -> WebElement:
+    for _ in range(limit):
+        element = active(browser)
+        if wanted(element):
+            return element
+        element.send_keys(Keys.TAB)
+    raise AssertionError("never reached the wanted element with Tab")
+
+
+def main_text(browser: WebDriver) -> str:
+    return browser.find_element(By.TAG_NAME, "main").text
+
+
+def test_the_start_page_and_the_inbox_login_have_no_accessibility_violations(
+    stack: Stack, browser: WebDriver
+) -> None:
+    browser.delete_all_cookies()
+    browser.get(f"{stack.backend_url}/")
+    assert accessibility_violations(browser) == []
+    browser.get(f"{stack.backend_url}/inbox/login")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "da"
+    assert accessibility_violations(browser) == []
+
+
+def test_the_inbox_pages_have_no_violations_and_switch_language_by_keyboard(
+    stack: Stack, browser: WebDriver
+) -> None:
+    citizen = Citizen(stack, language="da")
+    try:
+        citizen.say("Jeg vil gerne søge om boligsikring")
+        citizen.login(KARL)
+        citizen.resume()
+        for _ in range(3):  # dwelling, household, the registered phone
+            citizen.say("ja")
+        citizen.say("/affirm")
+        [application] = applications_of(stack, KARL)
+        reference = application["reference"]
+        citizen.say("/leave_message")
+        assert "sendt" in texts(citizen.say("Jeg er begyndt i nyt arbejde den 1. december."))
+    finally:
+        citizen.close()
+
+    browser.delete_all_cookies()
+    browser.get(f"{stack.backend_url}/inbox/login")
+    browser.find_element(By.NAME, "username").send_keys(CASEWORKER)
+    browser.find_element(By.NAME, "password").send_keys(DEV_PASSWORD)
+    browser.find_element(By.NAME, "totp").send_keys(fresh_totp(CASEWORKER) + Keys.ENTER)
+    WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.ID, "live-status"))
+
+    browser.get(f"{stack.backend_url}/inbox?filter=all")
+    assert reference in main_text(browser)
+    assert accessibility_violations(browser) == []
+
+    browser.get(f"{stack.backend_url}/inbox/messages?filter=all")
+    browser.find_element(By.LINK_TEXT, "Karl Kreutzmann").click()
+    WebDriverWait(browser, 20).until(lambda d: "nyt arbejde" in main_text(d))
+    assert accessibility_violations(browser) == []
+
+    browser.get(f"{stack.backend_url}/inbox/applications/{reference}")
+    assert accessibility_violations(browser) == []
+
+    today = datetime.now(ZoneInfo("America/Nuuk")).date()
+    expected = {
+        # language: (option typed in the switch, a heading, the date as it reads in that language)
+        "da": ("Dansk", "Oplysninger", f"{format_date(today, 'long', locale='da_DK')} kl. "),
+        "kl": ("Kalaallisut", "Paasissutissat", f"{format_date(today, 'long', locale='kl_GL')} nal. "),
+        "en": ("English", "Facts", f"{format_date(today, 'long', locale='en_GB')} at "),
+    }
+    try:
+        for language in ("da", "kl", "en"):
+            option, heading, date_text = expected[language]
+            if language != "da":
+                switch = tab_to(browser, lambda e: e.get_attribute("id") == "inbox-language")
+                switch.send_keys(option)
+                button = tab_to(browser, lambda e: e.get_attribute("type") == "submit")
+                button.send_keys(Keys.ENTER)
+                WebDriverWait(browser, 20).until(
+                    lambda d, lang=language: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == lang
+                )
+            assert f"/inbox/applications/{reference}" in browser.current_url
+            headings = [h.text for h in browser.find_elements(By.TAG_NAME, "h2")]
+            assert heading in headings, (language, headings)
+            assert date_text in main_text(browser), (language, date_text)
+            assert not re.search(r"\d{4}-\d{2}-\d{2}T", main_text(browser))  # no ISO time stamps shown
+    finally:
+        browser.get(f"{stack.backend_url}/inbox")  # back to Danish for whoever logs in as them next
+        select = browser.find_element(By.ID, "inbox-language")
+        select.send_keys("Dansk")
+        browser.find_element(By.CSS_SELECTOR, "form.language-switch button").click()
+        WebDriverWait(browser, 20).until(
+            lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "da"
+        )
