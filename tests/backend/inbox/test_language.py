@@ -3,6 +3,7 @@ on them (Greenland time, amounts, yes/no, lists) in the language each caseworker
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -146,3 +147,17 @@ async def test_the_digest_reaches_each_caseworker_in_their_language(app, db: Asy
     assert (
         await db.execute(select(Caseworker.language).where(Caseworker.username == "aviaja"))
     ).scalar() == "kl"
+
+
+async def test_the_design_system_is_served_and_linked_from_the_inbox_and_the_start_page(app) -> None:
+    _, stylesheet = await app.asgi_client.get("/design/dkfds/css/dkfds.min.css")
+    assert stylesheet.status == 200 and stylesheet.headers["content-type"].startswith("text/css")
+    font = re.search(r"url\(\.\./(fonts/[^)]+\.woff2?)\)", stylesheet.text)
+    assert font is not None
+    _, font_file = await app.asgi_client.get(f"/design/dkfds/{font.group(1)}")
+    assert font_file.status == 200
+    _, login = await app.asgi_client.get("/inbox/login")
+    _, start = await app.asgi_client.get("/")
+    for page in (login.text, start.text):
+        assert '<link rel="stylesheet" href="/design/dkfds/css/dkfds.min.css">' in page
+        assert 'class="skip-link" href="#main"' in page
