@@ -246,6 +246,10 @@ async def _run_turn(
     buttons: list[Button],
 ) -> bool:
     sessions = app.ctx.sessions
+    if kind == "media":  # files by MMS or Telegram: stored as documents, no bot turn
+        from backend.documents import inbound as documents_inbound
+
+        return await documents_inbound.handle(app, message_id, cid, text, channel)
     first_try = kind == "message" and attempts == 1  # a retry after a failure is not a new turn
     if first_try and not await _within_turn_limit(app, message_id, cid, channel, sender):
         return True

@@ -18,6 +18,7 @@ from backend.channels import texts
 from backend.channels.inbound import accept, record_handled
 from backend.config import Settings
 from backend.conversations import language as languages
+from backend.documents.inbound import accept_media, twilio_refs
 from backend.errors import Forbidden, InvalidInput
 from backend.nlg import translate
 from backend.outbox.service import enqueue, opt_in, opt_out, record_delivery_report
@@ -99,7 +100,13 @@ async def inbound_sms(request: Request) -> HTTPResponse:
             )
             await db.commit()
     else:
-        await accept(db, provider="twilio", external_id=message_sid, channel="sms", sender=sender, text=text)
+        media = twilio_refs(params)  # an MMS: its files become documents (backend/documents/inbound.py)
+        if media:
+            await accept_media(
+                db, provider="twilio", external_id=message_sid, channel="sms", sender=sender, refs=media
+            )
+        if text.strip() or not media:
+            await accept(db, provider="twilio", external_id=message_sid, channel="sms", sender=sender, text=text)
     return raw(EMPTY_TWIML, content_type="text/xml")
 
 

@@ -30,6 +30,7 @@ from backend.channels import texts
 from backend.channels.inbound import accept, record_handled
 from backend.conversations import language as languages
 from backend.db import upsert_insert
+from backend.documents.inbound import accept_media, telegram_refs
 from backend.errors import Forbidden, InvalidInput
 from backend.models.outbox import InboundMessage, OutboxMessage
 from backend.nlg import LANGUAGES, translate
@@ -107,6 +108,20 @@ async def webhook(request: Request) -> HTTPResponse:
                 text=text,
                 sender_name=name,
             )
+        elif media := telegram_refs(message):  # a photo or a document: stored as a document
+            await accept_media(
+                db, provider="telegram", external_id=update_id, channel="telegram", sender=chat_id, refs=media
+            )
+            if message.caption:
+                await accept(
+                    db,
+                    provider="telegram",
+                    external_id=update_id,
+                    channel="telegram",
+                    sender=chat_id,
+                    text=message.caption[:MAX_TEXT_CHARS],
+                    sender_name=name,
+                )
         else:
             handled = await record_handled(
                 db, provider="telegram", external_id=update_id, channel="telegram", sender=chat_id, text=""

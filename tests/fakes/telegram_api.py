@@ -52,10 +52,47 @@ class FakeTelegram(FakeServer):
         self._retry_after: dict[int, int] = {}
         self._blocked: set[int] = set()
         self._next_id = 1
+        self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, bytes)
+        self._next_file = 1
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/bot{token}/{method}", self.call)
         app.router.add_get("/bot{token}/{method}", self.call)
+        app.router.add_get("/file/bot{token}/{path:.+}", self.download)
+
+    def add_file(self, data: bytes, name: str = "file.bin") -> str:
+        """A file a user sent (a photo or a document); its file_id for an update."""
+        file_id = f"F{self._next_file}"
+        with self.lock:
+            self._next_file += 1
+            self.files[file_id] = (f"documents/{file_id}_{name}", data)
+        return file_id
+
+    async def download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return self.error(401, "Unauthorized")
+        with self.lock:
+            found = next(
+                (data for path, data in self.files.values() if path == request.match_info["path"]), None
+            )
+        if found is None:
+            return self.error(404, "Not Found")
+        return web.Response(body=found, content_type="application/octet-stream")
+
+    def get_file(self, params: dict[str, Any]) -> web.Response:
+        with self.lock:
+            found = self.files.get(str(params.get("file_id", "")))
+        if found is None:
+            raise BadRequest("invalid file_id")
+        file_id = str(params["file_id"])
+        return self.ok(
+            {
+                "file_id": file_id,
+                "file_unique_id": "u" + file_id,
+                "file_size": len(found[1]),
+                "file_path": found[0],
+            }
+        )
 
     # Scripting -------------------------------------------------------------------------------
     def fail_next(self, n: int, status: int = 500) -> None:
@@ -127,6 +164,8 @@ class FakeTelegram(FakeServer):
                 return self.ok(True)
             if method == "sendMessage":
                 return self.send_message(params)
+            if method == "getFile":
+                return self.get_file(params)
         except BadRequest as error:
             return self.error(400, f"Bad Request: {error}")
         return self.error(404, "Not Found")
@@ -277,3 +316,29 @@ def callback_update(update_id: int, chat_id: int, data: str, message_id: int = 1
             },
         },
     }
+
+
+def document_update(
+    update_id: int, chat_id: int, file_id: str, file_name: str, mime_type: str
+) -> dict[str, Any]:
+    """What Telegram posts for a document (a file sent as a file), without a caption."""
+    update = text_update(update_id, chat_id, "")
+    del update["message"]["text"]
+    update["message"]["document"] = {
+        "file_id": file_id,
+        "file_unique_id": "u" + file_id,
+        "file_name": file_name,
+        "mime_type": mime_type,
+    }
+    return update
+
+
+def photo_update(update_id: int, chat_id: int, file_ids: list[str]) -> dict[str, Any]:
+    """What Telegram posts for a photo: the same picture in several sizes, the largest last."""
+    update = text_update(update_id, chat_id, "")
+    del update["message"]["text"]
+    update["message"]["photo"] = [
+        {"file_id": fid, "file_unique_id": "u" + fid, "width": 90 * (n + 1), "height": 60 * (n + 1)}
+        for n, fid in enumerate(file_ids)
+    ]
+    return update

@@ -38,9 +38,34 @@ class FakeTwilio(FakeServer):
         self.requests = 0
         self._failures: list[tuple[int, int, int | None]] = []  # HTTP status, code, Retry-After
         self._refused: dict[str, tuple[int, int]] = {}
+        self.media: dict[str, tuple[bytes, str]] = {}  # media path -> (bytes, content type)
+        self.media_requests: list[str] = []  # media paths fetched with the account's credentials
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self.create_message)
+        app.router.add_get("/2010-04-01/Accounts/{sid}/Messages/{message}/Media/{media}", self.get_media)
+
+    def add_media(self, message_sid: str, data: bytes, content_type: str) -> str:
+        """An MMS attachment as Twilio keeps it; its MediaUrl (on api.twilio.com, which the client
+        rebases to this fake), as Twilio posts it to the webhook."""
+        path = (
+            f"/2010-04-01/Accounts/{self.account_sid}/Messages/{message_sid}/Media/ME{secrets.token_hex(16)}"
+        )
+        with self.lock:
+            self.media[path] = (data, content_type)
+        return "https://api.twilio.com" + path
+
+    async def get_media(self, request: web.Request) -> web.Response:
+        """Media need the account's credentials (HTTP Basic), as with "enforce HTTP auth on media"."""
+        if not self._authorised(request) or request.match_info["sid"] != self.account_sid:
+            return self.error(401, 20003, "Authenticate")
+        with self.lock:
+            found = self.media.get(request.path)
+            if found is not None:
+                self.media_requests.append(request.path)
+        if found is None:
+            return self.error(404, 20404, "The requested resource was not found")
+        return web.Response(body=found[0], content_type=found[1])
 
     # Scripting -------------------------------------------------------------------------------
     def fail_next(self, n: int, status: int = 500) -> None:

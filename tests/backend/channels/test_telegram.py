@@ -106,10 +106,18 @@ async def test_start_command_greets_and_a_button_press_sends_its_payload(tg_app,
     assert texts_ == ["/greet", "/affirm"]
 
 
-async def test_a_photo_gets_a_polite_text_only_answer(tg_app, db) -> None:
+async def test_a_sticker_gets_a_polite_text_only_answer(tg_app, db) -> None:
     update = text_update(13, "x")
     del update["message"]["text"]
-    update["message"]["photo"] = [{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}]
+    update["message"]["sticker"] = {
+        "file_id": "f",
+        "file_unique_id": "u",
+        "width": 1,
+        "height": 1,
+        "is_animated": False,
+        "is_video": False,
+        "type": "regular",
+    }
     assert (await post(tg_app, update)).status == 200
     (reply,) = (await db.execute(select(OutboxMessage))).scalars().all()
     assert reply.text == translate("kl", texts.ONLY_TEXT) and reply.recipient == str(CHAT)

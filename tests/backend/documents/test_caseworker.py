@@ -1,0 +1,187 @@
+"""The caseworker's side: asking for documents (secure message, neutral notification, waiting for the
+citizen), the documents in the application's detail, preview and download (audited), the export, and
+the purge with the application's history."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+
+from pypdf import PdfReader
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.config import Settings
+from backend.documents import service as documents
+from backend.documents.storage import FilesystemStorage
+from backend.models.applications import Application
+from backend.models.audit import AuditEntry
+from backend.models.documents import Attachment, DocumentRequest
+from backend.models.messaging import SecureMessage
+from backend.models.outbox import OutboxMessage
+from backend.scheduler import purge
+from tests.backend.applications.factories import AVIAJA
+from tests.backend.documents import samples
+from tests.backend.inbox.factories import create_caseworker, log_in
+from tests.backend.inbox.test_applications import _submitted
+
+REQUEST_TEXT = "Send venligst en kopi af din lejekontrakt."
+
+
+async def _actions(db: AsyncSession, action: str) -> list[AuditEntry]:
+    return list((await db.execute(select(AuditEntry).where(AuditEntry.action == action))).scalars().all())
+
+
+async def test_a_request_sends_the_message_and_the_document_arrives_for_it(
+    app, db: AsyncSession, settings: Settings
+) -> None:
+    application = await _submitted(db, settings, AVIAJA)
+    reference = application.reference
+    await create_caseworker(db)
+    session = await log_in(app)
+    url = f"/api/caseworker/applications/{reference}/document-requests"
+
+    _, without_csrf = await app.asgi_client.post(
+        url, json={"text": REQUEST_TEXT}, headers=session.cookie_only
+    )
+    assert without_csrf.status == 403
+    for body, status in [({}, 400), ({"text": ""}, 400), ({"text": 7}, 400), ({"text": "x" * 5000}, 400)]:
+        _, bad = await app.asgi_client.post(url, json=body, headers=session.headers)
+        assert bad.status == status, body
+    _, unknown = await app.asgi_client.post(
+        "/api/caseworker/applications/BS-NOPE/document-requests", json={"text": "x"}, headers=session.headers
+    )
+    assert unknown.status == 404
+
+    _, asked = await app.asgi_client.post(url, json={"text": REQUEST_TEXT}, headers=session.headers)
+    assert asked.status == 201, asked.text
+    assert asked.json["status"] == "waiting_for_citizen"
+    message = await db.get(SecureMessage, asked.json["message_id"])
+    assert message is not None and message.text == REQUEST_TEXT
+    notices = (
+        await db.execute(select(OutboxMessage).where(OutboxMessage.kind == "message_notification"))
+    ).scalars()
+    assert [n for n in notices if "lejekontrakt" not in n.text]  # neutral: the request's text is not in it
+
+    attachment = await documents.receive(
+        db,
+        settings,
+        cpr=AVIAJA,
+        data=samples.pdf(1),
+        filename="kontrakt.pdf",
+        channel="web",
+        conversation_id=None,
+    )
+    assert attachment.request_id == asked.json["id"] and attachment.application_reference == reference
+    request = await db.get(DocumentRequest, asked.json["id"], populate_existing=True)
+    assert request is not None and request.fulfilled_at is not None
+    refreshed = await db.get(Application, application.id, populate_existing=True)
+    assert refreshed is not None and refreshed.status == "received"  # the documents arrived
+
+    _, detail = await app.asgi_client.get(
+        f"/api/caseworker/applications/{reference}", headers=session.headers
+    )
+    assert detail.status == 200
+    (listed,) = detail.json["attachments"]
+    assert {k: listed[k] for k in ("id", "filename", "content_type", "size")} == {
+        "id": attachment.id,
+        "filename": "kontrakt.pdf",
+        "content_type": "application/pdf",
+        "size": attachment.size,
+    }
+    assert listed["received_at"] and listed["scan_state"] == "not_scanned"
+    assert detail.json["document_requests"][0]["text"] == REQUEST_TEXT
+
+
+async def test_download_and_preview_are_audited_and_the_export_appends_the_documents(
+    app, db: AsyncSession, settings: Settings
+) -> None:
+    application = await _submitted(db, settings, AVIAJA)
+    image = await documents.receive(
+        db,
+        settings,
+        cpr=AVIAJA,
+        data=samples.png(300, 200),
+        filename="foto.png",
+        channel="web",
+        conversation_id=None,
+    )
+    document = samples.pdf(2)
+    pdf = await documents.receive(
+        db, settings, cpr=AVIAJA, data=document, filename="løn.pdf", channel="web", conversation_id=None
+    )
+    await create_caseworker(db)
+    session = await log_in(app)
+
+    app.asgi_client.cookies.clear()  # the login's cookie stays in the test client's jar otherwise
+    _, anonymous = await app.asgi_client.get(f"/api/caseworker/attachments/{pdf.id}/download")
+    assert anonymous.status == 401
+    _, download = await app.asgi_client.get(
+        f"/api/caseworker/attachments/{pdf.id}/download", headers=session.headers
+    )
+    assert download.status == 200 and download.body == document
+    assert download.headers["content-type"] == "application/pdf"
+    assert (
+        "attachment" in download.headers["content-disposition"]
+        and "sandbox" in download.headers["content-security-policy"]
+    )
+    for attachment in (image, pdf):
+        _, preview = await app.asgi_client.get(
+            f"/api/caseworker/attachments/{attachment.id}/preview", headers=session.headers
+        )
+        assert preview.status == 200 and preview.body.startswith(b"\x89PNG")
+    for missing in ("0" * 32, "not-an-id", "../../etc/passwd"):
+        _, unknown = await app.asgi_client.get(
+            f"/api/caseworker/attachments/{missing}/download", headers=session.headers
+        )
+        assert unknown.status == 404
+    downloads = await _actions(db, "document_downloaded")
+    assert [(e.actor, e.person_cpr, e.details["attachment_id"]) for e in downloads] == [
+        (f"caseworker:{session.caseworker_id}", AVIAJA, pdf.id)
+    ]
+    assert len(await _actions(db, "document_previewed")) == 2
+
+    base = f"/api/caseworker/applications/{application.reference}"
+    _, manifest = await app.asgi_client.get(f"{base}/export.json", headers=session.headers)
+    assert [a["id"] for a in manifest.json["attachments"]] == [image.id, pdf.id]
+    _, exported = await app.asgi_client.get(f"{base}/export.pdf", headers=session.headers)
+    pages = PdfReader(io.BytesIO(exported.body)).pages
+    text = "".join(page.extract_text() or "" for page in pages)
+    assert "Lejekontrakt 2" in text  # the appended PDF's second page
+    assert len(pages) >= 1 + 1 + 2  # the export, the image's page, the PDF's two pages
+
+
+async def test_documents_are_purged_with_the_applications_history(
+    db: AsyncSession, settings: Settings
+) -> None:
+    application = await _submitted(db, settings, AVIAJA)
+    kept_application = await _submitted(db, settings, "3003901238")
+    old = await documents.receive(
+        db, settings, cpr=AVIAJA, data=samples.jpeg(), filename="a.jpg", channel="sms", conversation_id=None
+    )
+    kept = await documents.receive(
+        db,
+        settings,
+        cpr="3003901238",
+        data=samples.jpeg(),
+        filename="b.jpg",
+        channel="web",
+        conversation_id=None,
+    )
+    assert kept.application_reference == kept_application.reference
+    long_ago = datetime.now(UTC) - timedelta(days=settings.history_retention_days + 5)
+    await db.execute(
+        update(Application)
+        .where(Application.id == application.id)
+        .values(status="decided", decision="granted", taken_over_at=long_ago, submitted_at=long_ago)
+    )
+    await db.commit()
+    files = FilesystemStorage(settings.documents_dir)
+    assert files.path(old.storage_key).exists()
+
+    counts = await purge(db, settings)
+    assert counts["attachments"] == 1
+    assert await db.get(Attachment, old.id, populate_existing=True) is None
+    assert not files.path(old.storage_key).exists()  # the encrypted file is gone too
+    assert await db.get(Attachment, kept.id, populate_existing=True) is not None
+    assert files.path(kept.storage_key).exists()
