@@ -160,6 +160,7 @@ async def openapi(request: Request) -> JSONResponse:
 @operation(
     "Applications with flags; with `q`, a search of current and historical applications and threads",
     auth=CASEWORKER,
+    scopes=(READ,),
     query=s.ApplicationFilter,
     responses={200: (s.ApplicationList, cs.SearchResult)},
 )
@@ -182,6 +183,7 @@ async def list_applications(request: Request) -> JSONResponse:
 @operation(
     "Detail: snapshot, confirmations, corrections, register data, contact, transcript, history, messages",
     auth=CASEWORKER,
+    scopes=(READ,),
     responses={200: s.ApplicationDetail, 404: "no such application"},
 )
 async def application_detail(request: Request, reference: str) -> JSONResponse:
@@ -196,6 +198,7 @@ async def application_detail(request: Request, reference: str) -> JSONResponse:
 @operation(
     "Assign or reassign (null: the shared queue)",
     auth=CASEWORKER,
+    scopes=(WRITE,),
     request=s.AssignRequest,
     responses={200: s.Assigned, 400: "invalid input or unknown caseworker", 404: "no such application"},
 )
@@ -212,6 +215,7 @@ async def assign(request: Request, reference: str) -> JSONResponse:
 @operation(
     "Mark as taken over into the case system; answers the export",
     auth=CASEWORKER,
+    scopes=(WRITE,),
     responses={200: s.TakenOver, 404: "no such application", 409: "already taken over"},
 )
 async def take_over(request: Request, reference: str) -> JSONResponse:
@@ -253,6 +257,7 @@ async def _exported(request: Request, reference: str, kind: str) -> dict[str, An
 @operation(
     "Export for the case system (JSON), with journaled messages",
     auth=CASEWORKER,
+    scopes=(READ,),
     responses={200: s.Export, 404: "no such application"},
 )
 async def export_json(request: Request, reference: str) -> JSONResponse:
@@ -267,6 +272,7 @@ async def export_json(request: Request, reference: str) -> JSONResponse:
 @operation(
     "Export for the case system (PDF), with journaled messages",
     auth=CASEWORKER,
+    scopes=(READ,),
     responses={
         200: Content("application/pdf", "the export as PDF", {"type": "string", "format": "binary"}),
         404: "no such application",
@@ -287,26 +293,34 @@ async def export_pdf_route(request: Request, reference: str) -> HTTPResponse:
 
 
 @bp.post("/applications/<reference:str>/decision")
+@operation(
+    "Record the decision, its date and the case system's reference; the citizen gets one neutral "
+    "notification",
+    auth=CASEWORKER,
+    scopes=(WRITE,),
+    request=s.DecisionRequest,
+    responses={200: s.Decided, 409: "already decided"},
+)
 async def decision(request: Request, reference: str) -> JSONResponse:
     principal = await authenticate_for(request, WRITE)
-    body = _body(request)
+    body = read_body(request, s.DecisionRequest)
     application = await inbox_applications.decide(
         request.ctx.db,
         principal.actor,
         reference,
         _settings(request),
-        body.get("decision"),
-        body.get("decided_on"),
-        body.get("case_reference"),
+        body.decision,
+        body.decided_on,
+        body.case_reference,
     )
-    return json(
-        {
-            "reference": reference,
-            "status": application.status,
-            "decision": application.decision,
-            "decided_on": application.decided_on.isoformat() if application.decided_on else None,
-            "case_reference": application.case_reference,
-        }
+    return reply(
+        s.Decided(
+            reference=reference,
+            status=application.status,
+            decision=application.decision,
+            decided_on=application.decided_on.isoformat() if application.decided_on else None,
+            case_reference=application.case_reference,
+        )
     )
 
 
@@ -314,6 +328,7 @@ async def decision(request: Request, reference: str) -> JSONResponse:
 @operation(
     "Set the status: received (the case system or a caseworker has it) or taken_over",
     auth=CASEWORKER,
+    scopes=(WRITE,),
     request=s.StatusRequest,
     responses={200: s.StatusChanged, 409: "the status cannot move there (e.g. already decided)"},
 )
@@ -333,6 +348,7 @@ async def set_status(request: Request, reference: str) -> JSONResponse:
 @operation(
     "Write a secure message; the citizen gets one neutral notification",
     auth=CASEWORKER,
+    scopes=(MESSAGES,),
     request=s.MessageRequest,
     responses={201: s.MessageSent, 404: "no such person or application"},
 )

@@ -51,6 +51,7 @@ from backend.inbox.i18n import (
     word,
     yes_no,
 )
+from backend.inbox.status_pages import timeline_section
 from backend.limits.address import client_address
 from backend.messaging import service as messaging
 from backend.web.design import STYLESHEET
@@ -571,6 +572,10 @@ def _decision_form(base: str, token: str) -> str:
         f'<select class="form-select" id="decision" name="decision">{options}</select></div>'
         f'<div class="form-group"><label class="form-label" for="decided-on">{e(_("Decided on"))}</label>'
         '<input class="form-input" type="date" id="decided-on" name="decided_on" required></div>'
+        '<div class="form-group"><label class="form-label" for="case-reference">'
+        # NOTE: Optional field of the decision form: the case system's own reference for the case.
+        f'{e(_("Case system reference (optional)"))}</label>'
+        '<input class="form-input" type="text" id="case-reference" name="case_reference" maxlength="64"></div>'
         f'<button type="submit" class="button button-primary">{e(_("Record decision"))}</button></form>'
     )
 
@@ -590,6 +595,7 @@ async def application_page(request: Request, principal: Principal, reference: st
     from backend.inbox.casework_pages import casework_sections  # it builds on this module's helpers
 
     d = await inbox_applications.detail(db, principal.caseworker, reference, request.app.ctx.settings)
+    names = {c.id: c.username for c in await admin.list_caseworkers(db)}
     token = csrf_field(principal)
     base = f"/inbox/applications/{e(reference)}"
     corrections = "".join(
@@ -612,6 +618,7 @@ async def application_page(request: Request, principal: Principal, reference: st
     )
     body = (
         f"{_summary(d)}<p>{_flags(d['flags'])}</p>"
+        f"{timeline_section(d['timeline'], names)}"
         f"<h2>{e(_('Facts'))}</h2>{_facts_table(d['snapshot'], d['register'])}"
         f'<dl class="facts">{confirmations}</dl>'
         f"<h2>{e(_('Corrections'))}</h2><ul>{corrections or '<li>' + e(_('none')) + '</li>'}</ul>"
