@@ -25,7 +25,9 @@
       sender_caseworker: data.senderCaseworker,
       network_error: data.networkError,
       typing: data.typing,
-      logged_out: data.loggedOut
+      logged_out: data.loggedOut,
+      upload_sending: data.uploadSending,
+      upload_failed: data.uploadFailed
     };
   }
 
@@ -102,7 +104,61 @@
 
   // The "Log out" control is shown only while the backend says this browser is logged in.
   function setAuthenticated(body) {
-    if (body && typeof body.authenticated === "boolean") { el.logout.hidden = !body.authenticated; }
+    if (body && typeof body.authenticated === "boolean") {
+      el.logout.hidden = !body.authenticated;
+      el.attach.hidden = !body.authenticated;  // documents are sent by a logged-in citizen only
+    }
+  }
+
+  // Documents: each chosen file is sent on its own (POST /api/chat/attachments, multipart), with a
+  // progress bar labelled by the file's name; the backend's answer (a confirmation, or why the file
+  // was not accepted, in the conversation's language) is shown in the conversation.
+  function uploadOne(file) {
+    return new Promise(function (resolve) {
+      var item = document.createElement("li");
+      var label = document.createElement("span");
+      label.textContent = texts.upload_sending + " " + file.name;
+      var bar = document.createElement("progress");
+      bar.max = 100;
+      bar.value = 0;
+      bar.setAttribute("aria-label", texts.upload_sending + " " + file.name);
+      item.appendChild(label);
+      item.appendChild(bar);
+      el.uploads.appendChild(item);
+      var form = new FormData();
+      form.append("file", file, file.name);
+      var request = new XMLHttpRequest();
+      request.open("POST", "/api/chat/attachments");
+      request.withCredentials = true;
+      request.upload.addEventListener("progress", function (event) {
+        if (event.lengthComputable) { bar.value = Math.round((event.loaded / event.total) * 100); }
+      });
+      request.addEventListener("load", function () {
+        var body = {};
+        try { body = JSON.parse(request.responseText || "{}"); } catch (ignored) { body = {}; }
+        el.uploads.removeChild(item);
+        if (request.status === 201 && body.message) {
+          addMessage("bot", body.message.text, body.message.buttons);
+        } else {
+          addMessage("bot", body.message || texts.upload_failed);
+        }
+        syncLastId().then(resolve, resolve);
+      });
+      request.addEventListener("error", function () {
+        el.uploads.removeChild(item);
+        el.status.textContent = texts.upload_failed;
+        resolve();
+      });
+      request.send(form);
+    });
+  }
+
+  function uploadChosen() {
+    var files = Array.prototype.slice.call(el.file.files || []);
+    el.file.value = "";
+    files.reduce(function (previous, file) {
+      return previous.then(function () { return uploadOne(file); });
+    }, Promise.resolve()).then(function () { el.file.focus(); });
   }
 
   // Nothing of a conversation stays on the screen once its session has ended (a shared computer).
@@ -265,12 +321,14 @@
     el = {
       chat: $("chat"), open: $("chat-open"), close: $("chat-close"), log: $("chat-log"),
       typing: $("chat-typing"), status: $("chat-status"), form: $("chat-form"),
-      input: $("chat-input"), send: $("chat-send"), logout: $("chat-logout")
+      input: $("chat-input"), send: $("chat-send"), logout: $("chat-logout"),
+      attach: $("chat-attach"), file: $("chat-file"), uploads: $("chat-uploads")
     };
     readTexts();
     el.open.addEventListener("click", openChat);
     el.close.addEventListener("click", closeChat);
     el.logout.addEventListener("click", logOut);
+    el.file.addEventListener("change", uploadChosen);
     el.chat.addEventListener("keydown", function (event) {
       if (event.key === "Escape") { closeChat(); }
     });
