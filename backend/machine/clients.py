@@ -35,10 +35,11 @@ MAX_CLIENT_ID = 40
 
 
 class OAuthError(DomainError):
-    """An error of the token endpoint in RFC 6749's shape (5.2): `error` and `error_description`."""
+    """An error of the token endpoint (RFC 6749, 5.2): RFC 6749's code in `error`; the description in
+    `message`, as in every other error answer of the API (`error_description` is optional)."""
 
     def body(self) -> dict[str, Any]:
-        return {"error": self.code, "error_description": str(self), "message": str(self)}
+        return {"error": self.code, "message": str(self)}
 
     def headers(self) -> dict[str, str]:
         return {"Cache-Control": "no-store", "Pragma": "no-cache"}

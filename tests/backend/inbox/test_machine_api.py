@@ -4,6 +4,7 @@ administrators' routes for clients."""
 from __future__ import annotations
 
 import base64
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
@@ -116,7 +117,7 @@ async def test_every_token_error_has_its_rfc_6749_code(app, db: AsyncSession) ->
         else:
             _, response = await app.asgi_client.post(TOKEN_URL, **kwargs)
         assert response.status == status, (kwargs, response.text)
-        assert response.json["error"] == error and response.json["error_description"]
+        assert response.json["error"] == error and response.json["message"]
 
     for form in (
         {**good, "client_secret": "wrong"},
@@ -192,6 +193,14 @@ async def test_a_write_with_a_bearer_token_needs_no_csrf_and_is_audited_as_the_c
         )
     )
     assert list(entries.scalars()) == ["client:winformatik"]
+    _, response = await app.asgi_client.post(
+        "/api/caseworker/messages",
+        json={"application_reference": reference, "text": "Vi har modtaget din ansøgning."},
+        headers=_bearer(token),
+    )
+    assert response.status == 201, response.text
+    sent = await db.execute(select(AuditEntry.actor).where(AuditEntry.action == "message_sent"))
+    assert list(sent.scalars()) == ["client:winformatik"]
 
 
 async def test_a_missing_scope_is_403_and_caseworker_only_routes_refuse_machine_tokens(
@@ -333,3 +342,73 @@ async def test_administrators_create_list_rotate_revoke_and_set_webhooks_and_eac
         base, json={"name": "y", "scopes": ["applications:read"]}, headers=session.cookie_only
     )
     assert response.status == 403  # a session without the CSRF token
+
+
+async def test_every_api_route_decides_about_machine_tokens(app, db: AsyncSession) -> None:
+    """A route either names the scope a machine client needs (a token without it: 403
+    insufficient_scope) or is for caseworkers only (any machine token: 403 caseworkers_only)."""
+    from backend.inbox.openapi import PUBLIC, documented_routes, operation_of
+
+    tokens = {
+        scope: await _token(app, *await _client(db, scopes=scope, name=scope.replace(":", "-")))
+        for scope in machine.SCOPES
+    }
+    undecided = []
+    for method, path, handler in documented_routes(app):
+        op = operation_of(handler)
+        if op is None or op.auth == PUBLIC:
+            continue
+        url = re.sub(r"\{[a-z_]+_id\}", "1", "/api/caseworker" + path)  # ids are numbers in routes
+        url = re.sub(r"\{[a-z_]+\}", "x", url)
+        lacking = next((s for s in machine.SCOPES if s not in op.scopes), None)
+        if lacking is None:
+            continue  # every scope allows it: nothing to refuse
+        _, response = await getattr(app.asgi_client, method)(url, headers=_bearer(tokens[lacking]))
+        expected = "insufficient_scope" if op.scopes else "caseworkers_only"
+        if response.status != 403 or response.json.get("error") != expected:
+            undecided.append(f"{method.upper()} {path}: {response.status} {response.text[:80]}")
+    assert undecided == [], "\n".join(undecided)
+
+
+async def test_the_worked_example_a_case_system_polls_the_feed_and_records_a_decision(
+    app, db: AsyncSession, settings
+) -> None:
+    """docs/api.md's curl example, step by step."""
+    reference = await _application(db, settings)
+    client_id, secret = await _client(db)
+    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    _, response = await app.asgi_client.post(
+        TOKEN_URL,
+        data={"grant_type": "client_credentials", "scope": "applications:read applications:write"},
+        headers={**FORM, "authorization": f"Basic {basic}"},
+    )
+    token = response.json["access_token"]
+    api = "/api/caseworker"
+    _, page = await app.asgi_client.get(f"{api}/applications/feed?after=&limit=50", headers=_bearer(token))
+    assert [(c["reference"], c["change"]) for c in page.json["changes"]] == [(reference, "submitted")]
+    cursor = page.json["next_cursor"]
+    _, response = await app.asgi_client.get(
+        f"{api}/applications/{reference}/export.pdf", headers=_bearer(token)
+    )
+    assert response.status == 200 and response.body.startswith(b"%PDF")
+    _, response = await app.asgi_client.post(
+        f"{api}/applications/{reference}/status", json={"status": "received"}, headers=_bearer(token)
+    )
+    assert response.status == 200, response.text
+    decision = {"decision": "granted", "decided_on": "2026-12-05", "case_reference": "WF-2026-118"}
+    _, response = await app.asgi_client.post(
+        f"{api}/applications/{reference}/decision", json=decision, headers=_bearer(token)
+    )
+    assert response.status == 200, response.text
+    assert response.json == {"reference": reference, "status": "decided", **decision}
+    _, page = await app.asgi_client.get(f"{api}/applications/feed?after={cursor}", headers=_bearer(token))
+    assert [(c["change"], c["status"]) for c in page.json["changes"]] == [
+        ("status", "received"),
+        ("decision", "decided"),
+    ]
+    decided = await db.execute(
+        select(AuditEntry.actor).where(
+            AuditEntry.action == "application_decided", AuditEntry.application_reference == reference
+        )
+    )
+    assert list(decided.scalars()) == ["client:winformatik"]
