@@ -18,6 +18,7 @@ from sqlalchemy import or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import audit
+from backend.applications.status import caseworker_timeline, timeline
 from backend.config import Settings
 from backend.documents.service import person_records as documents_of_person
 from backend.inbox.casework import notes_of_person, tasks_of_person
@@ -133,6 +134,8 @@ async def _application(
         "status": application.status,
         "decision": application.decision,
         "decided_on": application.decided_on.isoformat() if application.decided_on else None,
+        "case_reference": application.case_reference,
+        "timeline": caseworker_timeline(await timeline(db, application.id)),
         "submitted_at": iso(application.submitted_at),
         "language": application.language,
         "channel": application.channel,
