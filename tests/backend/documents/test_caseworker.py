@@ -92,6 +92,20 @@ async def test_a_request_sends_the_message_and_the_document_arrives_for_it(
     assert listed["received_at"] and listed["scan_state"] == "not_scanned"
     assert detail.json["document_requests"][0]["text"] == REQUEST_TEXT
 
+    _, page = await app.asgi_client.get(f"/inbox/applications/{reference}", headers=session.cookie_only)
+    assert page.status == 200
+    assert f'src="/api/caseworker/attachments/{attachment.id}/preview"' in page.text
+    assert f'href="/api/caseworker/attachments/{attachment.id}/download"' in page.text
+    assert 'action="/inbox/applications/' in page.text and 'name="text"' in page.text
+    _, by_form = await app.asgi_client.post(
+        f"/inbox/applications/{reference}/document-requests",
+        data={"csrf_token": session.csrf, "text": "Lønsedler for de sidste tre måneder"},
+        headers=session.cookie_only,
+        follow_redirects=False,
+    )
+    assert by_form.status in (302, 303)
+    assert len((await db.execute(select(DocumentRequest))).scalars().all()) == 2
+
 
 async def test_download_and_preview_are_audited_and_the_export_appends_the_documents(
     app, db: AsyncSession, settings: Settings
