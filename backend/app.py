@@ -30,6 +30,8 @@ BLUEPRINTS: list[str] = [
     "backend.inbox.documents_api",
     "backend.inbox.pages",
     "backend.inbox.admin_pages",
+    "backend.inbox.casework_pages",
+    "backend.inbox.documents_pages",
     "backend.channels.web",
     "backend.channels.web_attachments",
     "backend.channels.sms",

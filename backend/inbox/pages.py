@@ -593,6 +593,7 @@ def _history(history: list[dict[str, Any]]) -> str:
 async def application_page(request: Request, principal: Principal, reference: str) -> HTTPResponse:
     db = request.ctx.db
     from backend.inbox.casework_pages import casework_sections  # it builds on this module's helpers
+    from backend.inbox.documents_pages import documents_section  # it builds on this module's helpers
 
     d = await inbox_applications.detail(db, principal.caseworker, reference, request.app.ctx.settings)
     names = {c.id: c.username for c in await admin.list_caseworkers(db)}
@@ -625,6 +626,7 @@ async def application_page(request: Request, principal: Principal, reference: st
         f"<h2>{e(_('Contact'))}</h2>{_contact(d['contact'])}"
         f"<h2>{e(_('Messages'))}</h2>{_messages_table(d['messages'], base, token)}"
         f"{_message_form(f'{base}/messages', canned, token)}"
+        f"{documents_section(d, base, token)}"
         f"{casework_sections(d, base, token)}"
         f"<h2>{e(_('Transcript'))}</h2>"
         f'<table class="table"><thead><tr>{transcript_head}</tr></thead><tbody>{transcript}</tbody></table>'
