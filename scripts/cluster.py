@@ -18,6 +18,7 @@ import os
 import re
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -132,6 +133,7 @@ class Cluster:
             "INISSIAQ_INTERNAL_BIND": address["internal"],
             "INISSIAQ_RASA_BIND": address["rasa_front"],
             "INISSIAQ_ACTIONS_BIND": address["actions_front"],
+            "INISSIAQ_HAPROXY_SOCKET": str(self.var_dir / "haproxy.sock"),
             **{
                 f"INISSIAQ_{name.upper()}": address[name]
                 for name in self.instance_names()
@@ -174,6 +176,10 @@ class Cluster:
         service = STACK_COMMAND[kind]
         return stack.commands()[service], stack.process_env(service)
 
+    def instance_env(self, name: str) -> dict[str, str]:
+        """The environment of one instance (also what the `inissiaq` command needs against this cluster)."""
+        return self.command(name)[1]
+
     def health_url(self, name: str) -> str:
         kind = name.rstrip("12")
         path = {
@@ -187,7 +193,7 @@ class Cluster:
     # ------------------------------------------------------------------ processes
     def migrate(self) -> None:
         """`inissiaq db upgrade`, once, before any instance starts (as inissiaq-migrate.service)."""
-        env = {**self._stack("web1").process_env("backend"), "DATABASE_URL": self.database_url}
+        env = self.instance_env("web1")
         subprocess.run([str(INISSIAQ), "db", "upgrade"], cwd=ROOT, env=env, check=True, timeout=300)
 
     def _spawn(self, name: str) -> None:
@@ -246,6 +252,17 @@ class Cluster:
             self._held.discard(name)
             if self.processes[name].poll() is not None:
                 self._spawn(name)
+
+    def haproxy_command(self, command: str) -> str:
+        """One command to HAProxy's runtime API, e.g. `set server rasa/rasa2 state maint`."""
+        with socket.socket(socket.AF_UNIX) as connection:
+            connection.settimeout(5)
+            connection.connect(str(self.var_dir / "haproxy.sock"))
+            connection.sendall(command.encode() + b"\n")
+            answer = b""
+            while chunk := connection.recv(65536):
+                answer += chunk
+        return answer.decode()
 
     def wait_healthy(self, names: list[str] | None = None, timeout: float = 240.0) -> None:
         deadline = time.monotonic() + timeout
