@@ -99,9 +99,11 @@ async def waiting_count(db: AsyncSession) -> int:
 
 
 async def send_digest(db: AsyncSession, settings: Settings, *, slot: str, now: datetime | None = None) -> int:
-    """If the slot is ours and applications wait, queue one e-mail per designated caseworker with the
-    count and the inbox link (no personal data). Returns the number of e-mails queued."""
+    """If the slot is ours, queue one e-mail per designated caseworker with the count of applications
+    waiting and the count of that caseworker's overdue tasks, when either is not zero, and the inbox
+    link (no personal data). Returns the number of e-mails queued."""
     from backend.inbox import mails
+    from backend.inbox.casework import overdue_counts
     from backend.outbox.service import enqueue
 
     now = now or datetime.now(UTC)
@@ -109,8 +111,9 @@ async def send_digest(db: AsyncSession, settings: Settings, *, slot: str, now: d
     if run is None:
         return 0
     count = await waiting_count(db)
+    overdue = await overdue_counts(db, local_now(now, settings).date())
     sent = 0
-    if count:
+    if count or overdue:
         recipients = await db.execute(
             select(Caseworker).where(
                 Caseworker.designated_for_digest.is_(True),
@@ -120,7 +123,14 @@ async def send_digest(db: AsyncSession, settings: Settings, *, slot: str, now: d
         )
         inbox_url = f"{settings.public_base_url}/inbox"
         for caseworker in recipients.scalars().all():
-            mail = mails.digest(caseworker.language, count=count, inbox_url=inbox_url)
+            if not count and not overdue.get(caseworker.id):
+                continue
+            mail = mails.digest(
+                caseworker.language,
+                count=count,
+                inbox_url=inbox_url,
+                overdue_tasks=overdue.get(caseworker.id, 0),
+            )
             queued = await enqueue(
                 db,
                 channel="email",
@@ -132,7 +142,7 @@ async def send_digest(db: AsyncSession, settings: Settings, *, slot: str, now: d
             )
             sent += queued is not None
     run.finished_at = datetime.now(UTC)
-    run.result = {"waiting": count, "emails": sent}
+    run.result = {"waiting": count, "overdue_tasks": sum(overdue.values()), "emails": sent}
     await audit.record(db, actor="system", action="digest_run", details={"slot": slot, **run.result})
     await db.commit()
     return sent
