@@ -25,6 +25,7 @@ from backend.db import upsert_insert
 from backend.errors import InvalidInput
 from backend.models.applications import Application
 from backend.models.machine_clients import ApplicationChange, ApplicationFeedHead
+from backend.models.states import ApplicationStatus
 
 HEAD_ID = 1
 # submitted: a new application; status: received and other status changes; decision; assignment;
@@ -55,9 +56,9 @@ async def _next_id(db: AsyncSession) -> int:
 
 def kind_for(application: Application) -> str:
     """The change kind a status change stands for: decision, taken_over or status."""
-    if application.status == "decided":
+    if application.status == ApplicationStatus.DECIDED:
         return "decision"
-    return "taken_over" if application.status == "taken_over" else "status"
+    return "taken_over" if application.status == ApplicationStatus.TAKEN_OVER else "status"
 
 
 async def record_change(

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from backend.applications.drafts import save_answers
 from backend.models.applications import Draft
 from backend.models.scheduling import JobRun
+from backend.models.states import ApplicationStatus
 from backend.scheduler import claim, digest_slot, is_working_day, purge, waiting_count
 from tests.backend.applications.factories import (
     AVIAJA,
@@ -90,7 +91,10 @@ async def test_purge_removes_processed_applications_older_than_the_retention_per
     application = (
         await submit_draft(db, conversation, draft.draft.id, settings, now=datetime(2023, 1, 10, tzinfo=UTC))
     ).application
-    application.status, application.taken_over_at = "taken_over", datetime(2023, 1, 11, tzinfo=UTC)
+    application.status, application.taken_over_at = (
+        ApplicationStatus.TAKEN_OVER,
+        datetime(2023, 1, 11, tzinfo=UTC),
+    )
     await db.commit()
     counts = await purge(db, settings, now=datetime(2026, 1, 1, tzinfo=UTC))
     assert counts["applications"] == 1

@@ -21,6 +21,7 @@ from backend.dao.audit import dao_get_audit_entries
 from backend.errors import InvalidInput
 from backend.models.applications import Application, Draft
 from backend.models.conversations import Conversation
+from backend.models.states import ApplicationStatus, Decision
 from backend.phones import InvalidPhone
 from tests.backend.applications.factories import (
     AVIAJA,
@@ -325,8 +326,8 @@ async def test_status_is_the_latest_application_with_its_decision(
     old = await submit_draft(db, conversation, october.draft.id, settings, now=NOV_15 - timedelta(days=31))
     november = await create_draft(db, conversation, settings, now=NOV_15)
     new = await submit_draft(db, conversation, november.draft.id, settings, now=NOV_15)
-    old.application.status, old.application.decision = "decided", "granted"
-    new.application.status, new.application.decision = "decided", "refused"
+    old.application.status, old.application.decision = ApplicationStatus.DECIDED, Decision.GRANTED
+    new.application.status, new.application.decision = ApplicationStatus.DECIDED, Decision.REFUSED
     new.application.decided_on = date(2026, 11, 20)
     await db.commit()
     latest = await status_for_person(db, AVIAJA)
