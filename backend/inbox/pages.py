@@ -127,10 +127,11 @@ def page(title: str, body: str, principal: Principal | None = None, *, status: i
             f'<form class="inline" method="post" action="/inbox/logout">{csrf_field(principal)}'
             f'<button type="submit" class="button button-secondary">{e(_("Log out"))}</button></form></div>'
         )
-    # Signed-in pages follow the server-sent events and update without a reload.
+    # Signed-in pages follow the server-sent events and update without a reload. The status line is in
+    # the header, outside <main>, which live-updates.js replaces.
     live_script = '<script src="/inbox/static/live-updates.js" defer></script>' if principal else ""
     live_status = (
-        '<p id="live-status" class="live-status" role="status" aria-live="polite"'
+        '<p id="live-status" class="live-status container" role="status" aria-live="polite"'
         f' data-application="{e(_("New application"))}" data-message="{e(_("New message from a citizen"))}"'
         f' data-live="{e(_("Live conversations changed"))}" data-reload="{e(_("Reload the page to see it."))}"></p>'
         if principal
@@ -146,8 +147,9 @@ def page(title: str, body: str, principal: Principal | None = None, *, status: i
         f"{live_script}</head><body>"
         f'<a class="skip-link" href="#main">{e(_("Skip to the content"))}</a>'
         '<header class="header inbox-header"><div class="container inbox-header-inner">'
-        f'<span class="inbox-brand">inissiaq</span>{nav}{language_switch(principal)}</div></header>'
-        f'<main id="main" class="container" tabindex="-1">{live_status}<h1>{e(title)}</h1>{body}</main></body></html>'
+        f'<span class="inbox-brand">inissiaq</span>{nav}{language_switch(principal)}</div>'
+        f"{live_status}</header>"
+        f'<main id="main" class="container" tabindex="-1"><h1>{e(title)}</h1>{body}</main></body></html>'
     )
     response = html_response(document, status=status)
     response.headers["Content-Security-Policy"] = "default-src 'self'; frame-ancestors 'none'"
@@ -574,7 +576,7 @@ def _decision_form(base: str, token: str) -> str:
         '<input class="form-input" type="date" id="decided-on" name="decided_on" required></div>'
         '<div class="form-group"><label class="form-label" for="case-reference">'
         # NOTE: Optional field of the decision form: the case system's own reference for the case.
-        f'{e(_("Case system reference (optional)"))}</label>'
+        f"{e(_('Case system reference (optional)'))}</label>"
         '<input class="form-input" type="text" id="case-reference" name="case_reference" maxlength="64"></div>'
         f'<button type="submit" class="button button-primary">{e(_("Record decision"))}</button></form>'
     )
