@@ -21,12 +21,11 @@ from backend.models.applications import Application, Draft
 from backend.models.casework import CaseTask, JournalNote
 from backend.models.conversations import ChatMessage, Conversation, WebSession
 from backend.models.outbox import InboundMessage, LinkToken, OutboxMessage
-from backend.models.states import OutboxState
+from backend.models.states import INBOUND_HANDLED, OutboxState
 from backend.tracker_events import events, tracker_connection
 
 LOGIN_CODE_TEXT = timedelta(minutes=10)  # an SMS login code is worthless after its validity
 PENDING = (OutboxState.CREATED, OutboxState.SENDING)
-INBOUND_HANDLED = ("done", "failed")
 BATCH = 500
 
 

@@ -22,6 +22,7 @@ from backend.channels.types import BotMessage
 from backend.conversations import language as languages
 from backend.conversations import service
 from backend.errors import NotFound
+from backend.models.states import ConversationOwner
 from backend.nlg import translate
 
 logger = logging.getLogger(__name__)
@@ -34,9 +35,9 @@ INTENT_PAYLOADS = {
     "change_contact_info": "/change_contact_info",
 }
 OWNER_NOTICES = {
-    "waiting": texts.WAITING_FOR_CASEWORKER,
-    "human": texts.CASEWORKER_HAS_CONVERSATION,
-    "closed": texts.CONVERSATION_CLOSED,
+    ConversationOwner.WAITING: texts.WAITING_FOR_CASEWORKER,
+    ConversationOwner.HUMAN: texts.CASEWORKER_HAS_CONVERSATION,
+    ConversationOwner.CLOSED: texts.CONVERSATION_CLOSED,
 }
 _LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029\x85]")
 
@@ -93,7 +94,10 @@ async def resume_pending_intent(app: Sanic, conversation_id: str) -> list[BotMes
         conversation = await service.get_conversation(db, conversation_id)
         if conversation is None:
             raise NotFound("unknown conversation")
-        if conversation.owner != "bot" or await service.current_person_cpr(db, conversation) is None:
+        if (
+            conversation.owner != ConversationOwner.BOT
+            or await service.current_person_cpr(db, conversation) is None
+        ):
             return []
         intent = await service.claim_pending_intent(db, conversation_id)
         await db.commit()
@@ -133,7 +137,7 @@ async def _begin_turn(app: Sanic, conversation_id: str, text: str, language_hint
             return _Turn(language, channel, messages=[BotMessage(translate(language, texts.EMPTY_MESSAGE))])
 
         await service.append_message(db, conversation_id, sender="citizen", text=text)
-        if conversation.owner != "bot":
+        if conversation.owner != ConversationOwner.BOT:
             # A caseworker owns the conversation (issue 4): the bot stays silent, the message waits for them.
             language = languages.effective_language(conversation, settings.default_language)
             notice = BotMessage(
@@ -169,7 +173,10 @@ async def _store_bot_messages(
     Returns what the citizen gets."""
     async with app.ctx.sessions() as db:
         conversation = await service.lock_conversation(db, conversation_id)
-        if conversation is not None and conversation.owner in ("human", "closed"):
+        if conversation is not None and conversation.owner in (
+            ConversationOwner.HUMAN,
+            ConversationOwner.CLOSED,
+        ):
             logger.info(
                 "conversation %s was taken during the bot's turn; its answer is dropped", conversation_id
             )

@@ -28,6 +28,7 @@ from backend.conversations.language import effective_language
 from backend.db import upsert_insert
 from backend.models.conversations import ChatMessage, Conversation
 from backend.models.outbox import InboundMessage
+from backend.models.states import INBOUND_PENDING, InboundState
 from backend.nlg import translate
 from backend.outbox.service import enqueue
 
@@ -57,7 +58,7 @@ async def _store(
         sender=sender,
         conversation_id=conversation.id,
         text=text,
-        status="done" if done else "queued",
+        status=InboundState.DONE if done else InboundState.QUEUED,
         processed_at=datetime.now(UTC) if done else None,
     )
     try:
@@ -94,7 +95,7 @@ async def accept(
             sender_name=sender_name,
             text=text,
             kind="message",
-            status="queued",
+            status=InboundState.QUEUED,
             attempts=0,
             received_at=datetime.now(UTC),
         )
@@ -170,12 +171,12 @@ async def due_ids(db: AsyncSession, limit: int = BATCH) -> list[int]:
             earlier.channel == InboundMessage.channel,
             earlier.sender == InboundMessage.sender,
             earlier.id < InboundMessage.id,
-            earlier.status.in_(("queued", "processing")),
+            earlier.status.in_(INBOUND_PENDING),
         )
     )
     result = await db.execute(
         select(InboundMessage.id)
-        .where(InboundMessage.status == "queued", ~busy)
+        .where(InboundMessage.status == InboundState.QUEUED, ~busy)
         .order_by(InboundMessage.id)
         .limit(limit)
     )
@@ -188,8 +189,12 @@ async def process(app: Sanic, message_id: int) -> bool:
     async with sessions() as db:
         claimed = await db.execute(
             update(InboundMessage)
-            .where(InboundMessage.id == message_id, InboundMessage.status == "queued")
-            .values(status="processing", attempts=InboundMessage.attempts + 1, processed_at=datetime.now(UTC))
+            .where(InboundMessage.id == message_id, InboundMessage.status == InboundState.QUEUED)
+            .values(
+                status=InboundState.PROCESSING,
+                attempts=InboundMessage.attempts + 1,
+                processed_at=datetime.now(UTC),
+            )
             .execution_options(synchronize_session=False)
         )
         if claimed.rowcount != 1:
@@ -223,7 +228,7 @@ async def _renew_claim(app: Sanic, message_id: int) -> None:
             async with app.ctx.sessions() as db:
                 await db.execute(
                     update(InboundMessage)
-                    .where(InboundMessage.id == message_id, InboundMessage.status == "processing")
+                    .where(InboundMessage.id == message_id, InboundMessage.status == InboundState.PROCESSING)
                     .values(processed_at=datetime.now(UTC))
                     .execution_options(synchronize_session=False)
                 )
@@ -266,14 +271,14 @@ async def _run_turn(
                 await send_replies(db, conversation, replies)
             row = await db.get(InboundMessage, message_id)
             assert row is not None
-            row.status = "done"
+            row.status = InboundState.DONE
             await db.commit()
     except Exception as error:
         log.exception("inbound message %s failed (attempt %s)", message_id, attempts)
         async with sessions() as db:
             row = await db.get(InboundMessage, message_id)
             if row is not None:
-                row.status = "queued" if attempts < MAX_ATTEMPTS else "failed"
+                row.status = InboundState.QUEUED if attempts < MAX_ATTEMPTS else InboundState.FAILED
                 row.error = type(error).__name__
                 await db.commit()
     return True
@@ -289,7 +294,7 @@ async def _within_turn_limit(app: Sanic, message_id: int, cid: str, channel: str
     async with app.ctx.sessions() as db:
         row = await db.get(InboundMessage, message_id)
         if row is not None:
-            row.status, row.error = "dropped", "rate_limited"
+            row.status, row.error = InboundState.DROPPED, "rate_limited"
         conversation = await db.get(Conversation, cid)
         if hit.first_refused and conversation is not None:
             language = effective_language(conversation, app.ctx.settings.default_language)
@@ -303,8 +308,10 @@ async def requeue_stale(db: AsyncSession, now: datetime) -> None:
     """A message left in `processing` by a crashed instance is tried again."""
     await db.execute(
         update(InboundMessage)
-        .where(InboundMessage.status == "processing", InboundMessage.processed_at < now - STALE_AFTER)
-        .values(status="queued")
+        .where(
+            InboundMessage.status == InboundState.PROCESSING, InboundMessage.processed_at < now - STALE_AFTER
+        )
+        .values(status=InboundState.QUEUED)
         .execution_options(synchronize_session=False)
     )
     await db.commit()

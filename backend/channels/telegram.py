@@ -33,6 +33,7 @@ from backend.db import upsert_insert
 from backend.documents.inbound import accept_media, telegram_refs
 from backend.errors import Forbidden, InvalidInput
 from backend.models.outbox import InboundMessage, OutboxMessage
+from backend.models.states import InboundState
 from backend.nlg import LANGUAGES, translate
 from backend.outbox.service import enqueue
 
@@ -188,7 +189,7 @@ async def _refuse_shared_chat(
             sender=chat_id,
             text="",
             kind="ignored",
-            status="done",
+            status=InboundState.DONE,
             attempts=0,
             received_at=datetime.now(UTC),
             processed_at=datetime.now(UTC),

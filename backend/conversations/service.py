@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.models.conversations import ChatMessage, Conversation
+from backend.models.states import ConversationOwner
 
 CHANNELS = ("web", "sms", "telegram")
 MAX_ID_CHARS = 64
@@ -38,7 +39,7 @@ async def create_conversation(
         id=new_conversation_id(),
         channel=channel,
         channel_address=address,
-        owner="bot",
+        owner=ConversationOwner.BOT,
         language=language,
         language_source="widget" if language else None,
     )

@@ -29,6 +29,7 @@ from backend.documents import texts
 from backend.documents.checks import DocumentRefused, human_size
 from backend.models.conversations import Conversation
 from backend.models.outbox import InboundMessage
+from backend.models.states import InboundState
 from backend.nlg import N_, translate
 
 log = logging.getLogger("inissiaq.documents.inbound")
@@ -56,7 +57,7 @@ async def accept_media(
             sender=sender,
             text=json.dumps(refs[:MAX_FILES]),
             kind=MEDIA_KIND,
-            status="queued",
+            status=InboundState.QUEUED,
             attempts=0,
             received_at=datetime.now(UTC),
         )
@@ -166,6 +167,6 @@ def _extension(content_type: str) -> str:
 async def _done(db: AsyncSession, message_id: int) -> bool:
     row = await db.get(InboundMessage, message_id)
     if row is not None:
-        row.status = "done"
+        row.status = InboundState.DONE
     await db.commit()
     return True

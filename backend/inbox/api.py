@@ -46,6 +46,7 @@ from backend.inbox.openapi import (
 )
 from backend.limits.address import client_address
 from backend.messaging import service as messaging
+from backend.models.states import ConversationOwner
 from backend.outbox import service as outbox
 from backend.phones import normalise_phone
 
@@ -475,7 +476,11 @@ async def live_transcript(request: Request, cid: str) -> JSONResponse:
 async def live_take(request: Request, cid: str) -> JSONResponse:
     principal = await authenticate(request)
     await live.take(request.ctx.db, principal.caseworker.id, cid)
-    return reply(s.LiveOwner(conversation_id=cid, owner="human", owner_caseworker_id=principal.caseworker.id))
+    return reply(
+        s.LiveOwner(
+            conversation_id=cid, owner=ConversationOwner.HUMAN, owner_caseworker_id=principal.caseworker.id
+        )
+    )
 
 
 @bp.post("/live/<cid:str>/messages")
@@ -501,7 +506,7 @@ async def live_write(request: Request, cid: str) -> JSONResponse:
 async def live_close(request: Request, cid: str) -> JSONResponse:
     principal = await authenticate(request)
     await live.close(request.ctx.db, principal.caseworker.id, cid)
-    return reply(s.LiveOwner(conversation_id=cid, owner="bot"))
+    return reply(s.LiveOwner(conversation_id=cid, owner=ConversationOwner.BOT))
 
 
 # --- administration ----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from backend.inbox.applications import iso
 from backend.inbox.i18n import N_
 from backend.messaging.service import clean_message_text
 from backend.models.conversations import ChatMessage, Conversation
+from backend.models.states import CONVERSATION_WITH_PEOPLE, ConversationOwner
 
 TRANSCRIPT_TAIL = 20
 
@@ -42,7 +43,14 @@ async def _move(
 async def request_handoff(db: AsyncSession, cid: str) -> None:
     """The citizen asked for a person: into the live queue (from the bot only). Commits."""
     conversation = await _conversation(db, cid)
-    if await _move(db, cid, from_owner="bot", caseworker_id=None, owner="waiting", owner_caseworker_id=None):
+    if await _move(
+        db,
+        cid,
+        from_owner=ConversationOwner.BOT,
+        caseworker_id=None,
+        owner=ConversationOwner.WAITING,
+        owner_caseworker_id=None,
+    ):
         await audit.record(
             db,
             actor="citizen",
@@ -57,7 +65,7 @@ async def queue(db: AsyncSession) -> list[dict[str, Any]]:
     """Conversations waiting for a person, oldest first, and the ones people have now."""
     rows = await db.execute(
         select(Conversation)
-        .where(Conversation.owner.in_(("waiting", "human")))
+        .where(Conversation.owner.in_(CONVERSATION_WITH_PEOPLE))
         .order_by(Conversation.updated_at, Conversation.id)
     )
     return [
@@ -99,7 +107,12 @@ async def take(db: AsyncSession, caseworker_id: int, cid: str) -> None:
     """Take a waiting conversation. Atomic: the loser of a race gets Conflict. Commits."""
     conversation = await _conversation(db, cid)
     if not await _move(
-        db, cid, from_owner="waiting", caseworker_id=None, owner="human", owner_caseworker_id=caseworker_id
+        db,
+        cid,
+        from_owner=ConversationOwner.WAITING,
+        caseworker_id=None,
+        owner=ConversationOwner.HUMAN,
+        owner_caseworker_id=caseworker_id,
     ):
         await db.rollback()
         raise Conflict(
@@ -119,7 +132,7 @@ async def write(db: AsyncSession, caseworker_id: int, cid: str, text: str) -> Ch
     """The caseworker's message: into the transcript (the web widget shows it), and out by SMS or
     Telegram through the outbox for those channels. Only the owner may write. Commits."""
     conversation = await _conversation(db, cid)
-    if conversation.owner != "human" or conversation.owner_caseworker_id != caseworker_id:
+    if conversation.owner != ConversationOwner.HUMAN or conversation.owner_caseworker_id != caseworker_id:
         raise Conflict(N_("you do not own this conversation"), code="not_owner")
     message = ChatMessage(conversation_id=cid, sender="caseworker", text=clean_message_text(text))
     db.add(message)
@@ -150,7 +163,12 @@ async def close(db: AsyncSession, caseworker_id: int, cid: str) -> None:
     """Hand the conversation back to the bot (explicitly). Only the owner may. Commits."""
     conversation = await _conversation(db, cid)
     if not await _move(
-        db, cid, from_owner="human", caseworker_id=caseworker_id, owner="bot", owner_caseworker_id=None
+        db,
+        cid,
+        from_owner=ConversationOwner.HUMAN,
+        caseworker_id=caseworker_id,
+        owner=ConversationOwner.BOT,
+        owner_caseworker_id=None,
     ):
         await db.rollback()
         raise Conflict(N_("you do not own this conversation"), code="not_owner")

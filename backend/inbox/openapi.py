@@ -64,10 +64,10 @@ Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Any]])
 
 
 class Error(BaseModel):
-    """Every error answer (`backend.errors`): a stable code, a human-readable message, and for 429
-    the seconds to wait."""
+    """Every error answer (`backend.errors`): a stable code, a human-readable message, for 429 the
+    seconds to wait; some errors add context (e.g. the current `status` of an illegal transition)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="allow")
 
     error: str
     message: str

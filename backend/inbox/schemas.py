@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from backend.models.states import ApplicationStatus, Decision, TaskState
+from backend.models.states import ApplicationStatus, ConversationOwner, Decision, TaskState
 
 
 class Body(BaseModel):
@@ -480,7 +480,7 @@ class CannedTexts(Answer):
 
 class LiveConversation(Answer):
     conversation_id: str
-    owner: str
+    owner: ConversationOwner
     owner_caseworker_id: int | None
     channel: str
     language: str | None
@@ -504,7 +504,7 @@ class LiveOwner(Answer):
     """Who has the conversation now."""
 
     conversation_id: str
-    owner: str
+    owner: ConversationOwner
     owner_caseworker_id: int | None = None
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.base import Base, utcnow
+from backend.models.states import ConversationOwner
 
 
 class Conversation(Base):
@@ -23,7 +24,7 @@ class Conversation(Base):
     language: Mapped[str | None] = mapped_column(String(2))
     language_source: Mapped[str | None] = mapped_column(String(16))  # explicit|widget|register|detected
     pending_intent: Mapped[str | None] = mapped_column(String(40))  # resumed after login
-    owner: Mapped[str] = mapped_column(String(16), default="bot")  # bot | waiting | human | closed
+    owner: Mapped[str] = mapped_column(String(16), default=ConversationOwner.BOT)
     owner_caseworker_id: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

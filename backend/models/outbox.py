@@ -9,7 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.base import Base, utcnow
-from backend.models.states import OutboxState
+from backend.models.states import InboundState, OutboxState
 
 
 class OutboxMessage(Base):
@@ -111,7 +111,7 @@ class InboundMessage(Base):
     conversation_id: Mapped[str | None] = mapped_column(String(32), index=True)
     text: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(16), default="message")  # message | resume (after a login)
-    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued | processing | done | failed
+    status: Mapped[str] = mapped_column(String(16), default=InboundState.QUEUED)  # backend.models.states
     attempts: Mapped[int] = mapped_column(default=0)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None]

@@ -78,3 +78,36 @@ class TaskState(StrEnum):
 
     OPEN = "open"
     DONE = "done"
+
+
+class ConversationOwner(StrEnum):
+    """Who answers a conversation: bot → waiting (the citizen asked for a person) → human (a
+    caseworker took it) → bot again when the caseworker hands it back (backend/inbox/live.py). In
+    `closed` the gateway answers every message with a notice; no move in the code leads there."""
+
+    BOT = "bot"
+    WAITING = "waiting"
+    HUMAN = "human"
+    CLOSED = "closed"
+
+
+# In the live queue of the inbox: waiting for a person, or with one.
+CONVERSATION_WITH_PEOPLE = frozenset({ConversationOwner.WAITING, ConversationOwner.HUMAN})
+
+
+class InboundState(StrEnum):
+    """An inbound SMS or Telegram message in the worker's queue: queued → processing → done; back to
+    queued after a failed attempt (or a worker that stopped renewing its claim), failed after the
+    last attempt; dropped without a turn when its sender is over the turn limit."""
+
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    DONE = "done"
+    FAILED = "failed"
+    DROPPED = "dropped"
+
+
+# Waiting for or in a turn: a later message of the same conversation waits for these.
+INBOUND_PENDING = frozenset({InboundState.QUEUED, InboundState.PROCESSING})
+# Handled for good: nothing picks it up again, and its retention period runs.
+INBOUND_HANDLED = frozenset({InboundState.DONE, InboundState.FAILED, InboundState.DROPPED})

@@ -5,6 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.messaging.service import messages_of
 from backend.models.conversations import Conversation
 from backend.models.messaging import ContactPreference
+from backend.models.states import ConversationOwner
 from tests.backend.applications.factories import AVIAJA, MALIK, create_conversation
 
 AUTH = {"Authorization": "Bearer test-internal-secret"}
@@ -53,7 +54,7 @@ async def test_handoff_inside_opening_hours_queues_the_conversation(app, db: Asy
     )
     today_is_working = response.json["status"] == "queued"
     await db.refresh(conversation)
-    assert conversation.owner == ("waiting" if today_is_working else "bot")
+    assert conversation.owner == (ConversationOwner.WAITING if today_is_working else ConversationOwner.BOT)
 
 
 async def test_handoff_outside_opening_hours_offers_a_secure_message(app, db: AsyncSession, settings) -> None:
@@ -64,7 +65,7 @@ async def test_handoff_outside_opening_hours_offers_a_secure_message(app, db: As
     )
     assert response.json == {"status": "closed_hours"}
     await db.refresh(conversation)
-    assert conversation.owner == "bot"
+    assert conversation.owner == ConversationOwner.BOT
 
 
 async def test_the_citizen_changes_contact_data_and_it_shows_as_changed_by_the_citizen(

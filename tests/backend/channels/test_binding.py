@@ -14,6 +14,7 @@ from backend.conversations import service as conversations
 from backend.models.audit import AuditEntry
 from backend.models.conversations import WebSession
 from backend.models.outbox import InboundMessage, LinkToken
+from backend.models.states import InboundState
 from tests.backend.applications.factories import AVIAJA, MALIK, seed_registers
 from tests.backend.channels.support import Browser
 
@@ -117,7 +118,7 @@ async def test_the_login_binds_nothing_and_only_the_confirmation_post_binds(app,
     remaining = conversation.bound_until.astimezone(UTC) - datetime.now(UTC)
     assert timedelta(hours=23) < remaining <= timedelta(hours=24)
     (job,) = await _resume_jobs(db)
-    assert (job.conversation_id, job.status) == (conversation.id, "queued")
+    assert (job.conversation_id, job.status) == (conversation.id, InboundState.QUEUED)
     audit = (await db.execute(select(AuditEntry).where(AuditEntry.action == "channel_bound"))).scalars().one()
     assert (audit.actor, audit.person_cpr, audit.details["how"]) == ("citizen", AVIAJA, "one_time_link")
     assert (await Browser(app).request("GET", path)).status == 410

@@ -9,6 +9,7 @@ from backend.channels.gateway import clean_text, handle_citizen_message, resume_
 from backend.conversations import service
 from backend.inbox import live
 from backend.models.conversations import ChatMessage, Conversation
+from backend.models.states import ConversationOwner
 from backend.nlg import translate
 from tests.backend.channels.support import FakeRasa, down
 from tests.backend.inbox.factories import create_caseworker
@@ -114,9 +115,11 @@ async def test_rasa_is_not_asked_while_a_caseworker_owns_the_conversation(
     app, db: AsyncSession, sessions
 ) -> None:
     rasa = FakeRasa().install(app)
-    waiting = await _conversation(db, owner="waiting", language="da", language_source="explicit")
+    waiting = await _conversation(
+        db, owner=ConversationOwner.WAITING, language="da", language_source="explicit"
+    )
     human = await _conversation(
-        db, owner="human", owner_caseworker_id=1, language="sv", language_source="explicit"
+        db, owner=ConversationOwner.HUMAN, owner_caseworker_id=1, language="sv", language_source="explicit"
     )
     await _started(app, sessions)
     try:

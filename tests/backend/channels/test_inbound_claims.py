@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from backend.channels import inbound
 from backend.models.outbox import InboundMessage
+from backend.models.states import InboundState
 from tests.backend.channels import test_sms
 from tests.backend.channels.support import FakeRasa, echo
 from tests.backend.channels.test_sms import post, run_inbound, signed, sms
@@ -37,7 +38,7 @@ async def test_a_claim_left_by_a_dead_worker_is_taken_over_and_a_live_one_is_not
     for row, age in zip(
         rows, (inbound.STALE_AFTER + timedelta(seconds=1), timedelta(seconds=10)), strict=True
     ):
-        row.status, row.attempts, row.processed_at = "processing", 1, now - age
+        row.status, row.attempts, row.processed_at = InboundState.PROCESSING, 1, now - age
     await db.commit()
 
     await inbound.requeue_stale(db, now)
@@ -45,7 +46,7 @@ async def test_a_claim_left_by_a_dead_worker_is_taken_over_and_a_live_one_is_not
     assert rasa.messages == ["dead worker's turn"]
     db.expire_all()
     statuses = (await db.execute(select(InboundMessage.status).order_by(InboundMessage.id))).scalars().all()
-    assert statuses == ["done", "processing"]
+    assert statuses == [InboundState.DONE, InboundState.PROCESSING]
     assert inbound.STALE_AFTER <= timedelta(seconds=60)  # answered within about a minute, not after minutes
 
 
@@ -74,4 +75,4 @@ async def test_the_claim_is_renewed_while_a_long_turn_runs(
     first, later = claimed_at
     assert later > first
     status = (await db.execute(select(InboundMessage.status))).scalar_one()
-    assert status == "done"
+    assert status == InboundState.DONE

@@ -13,6 +13,7 @@ from backend.channels import inbound, rasa_client, texts
 from backend.config import Secret
 from backend.models.conversations import ChatMessage, Conversation
 from backend.models.outbox import InboundMessage, OptOut, OutboxMessage
+from backend.models.states import InboundState
 from backend.nlg import translate
 from backend.outbox import service
 from tests.backend.channels.support import FakeRasa
@@ -78,7 +79,7 @@ async def test_a_signed_sms_is_queued_and_answered_with_empty_twiml(sms_app, db)
         "sms",
         PHONE,
         "Hvad er boligsikring?",
-        "queued",
+        InboundState.QUEUED,
     )
     assert queued.conversation_id is None  # the webhook only inserts; the worker opens the conversation
     assert await count(db, Conversation) == 0

@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.conversations import service
+from backend.models.states import ConversationOwner
 from tests.backend.applications.factories import AVIAJA, seed_registers
 
 
@@ -60,7 +61,7 @@ async def test_a_phone_number_keeps_its_conversation(db: AsyncSession) -> None:
     telegram = await service.get_or_create_for_address(db, channel="telegram", address="+299551234")
     await db.commit()
     assert first.id == again.id != telegram.id
-    assert (first.channel, first.channel_address, first.owner) == ("sms", "+299551234", "bot")
+    assert (first.channel, first.channel_address, first.owner) == ("sms", "+299551234", ConversationOwner.BOT)
 
 
 async def test_unknown_or_absurd_conversation_ids_are_simply_not_found(db: AsyncSession) -> None:

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from backend.errors import Conflict
 from backend.inbox import live
 from backend.models.conversations import ChatMessage
+from backend.models.states import ConversationOwner
 from tests.backend.applications.factories import AVIAJA, create_conversation
 from tests.backend.inbox.factories import create_caseworker, log_in
 
@@ -31,7 +32,7 @@ async def test_two_caseworkers_taking_at_once_exactly_one_wins(
         assert sorted(results) == [False, True]
         await db.refresh(conversation)
         winner = first.id if results[0] else second.id
-        assert (conversation.owner, conversation.owner_caseworker_id) == ("human", winner)
+        assert (conversation.owner, conversation.owner_caseworker_id) == (ConversationOwner.HUMAN, winner)
 
 
 async def test_the_live_api_takes_writes_and_hands_back_to_the_bot(app, db: AsyncSession) -> None:
@@ -66,7 +67,7 @@ async def test_the_live_api_takes_writes_and_hands_back_to_the_bot(app, db: Asyn
     assert closed.status == 200
 
     await db.refresh(conversation)
-    assert (conversation.owner, conversation.owner_caseworker_id) == ("bot", None)
+    assert (conversation.owner, conversation.owner_caseworker_id) == (ConversationOwner.BOT, None)
     message = await db.get(ChatMessage, written.json["id"])
     assert (message.sender, message.text) == ("caseworker", "Hello, I am Pipaluk")
 
@@ -77,4 +78,4 @@ async def test_a_closed_conversation_cannot_be_taken(db: AsyncSession) -> None:
     with pytest.raises(Conflict):
         await live.take(db, caseworker.id, conversation.id)
     await db.refresh(conversation)
-    assert conversation.owner == "bot"
+    assert conversation.owner == ConversationOwner.BOT

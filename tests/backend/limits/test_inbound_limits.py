@@ -13,6 +13,7 @@ from backend.app import create_app
 from backend.channels import texts
 from backend.config import Secret
 from backend.models.outbox import InboundMessage, OutboxMessage
+from backend.models.states import InboundState
 from backend.nlg import translate
 from tests.backend.channels.support import FakeRasa
 from tests.backend.channels.test_sms import PHONE, TOKEN, post, run_inbound, signed, sms
@@ -61,7 +62,7 @@ async def test_a_flood_from_one_number_gets_its_turns_up_to_the_limit_and_exactl
 
     assert rasa.messages == ["message 0", "message 1", "message 2"]
     statuses = (await db.execute(select(InboundMessage.status).order_by(InboundMessage.id))).scalars().all()
-    assert statuses == ["done"] * 3 + ["dropped"] * 5
+    assert statuses == [InboundState.DONE] * 3 + [InboundState.DROPPED] * 5
     replies = (
         (
             await db.execute(
@@ -115,4 +116,4 @@ async def test_over_the_limit_the_webhook_still_answers_and_stores_the_message(
     await drain(limited_sms_app, sessions)
     await flood(limited_sms_app, 2, start=3)  # answered 200 with empty TwiML; the worker decides
     queued = (await db.execute(select(InboundMessage.status).order_by(InboundMessage.id))).scalars().all()
-    assert queued == ["done"] * 3 + ["queued"] * 2
+    assert queued == [InboundState.DONE] * 3 + [InboundState.QUEUED] * 2
