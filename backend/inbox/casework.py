@@ -18,6 +18,7 @@ from backend.config import Settings
 from backend.cpr import normalise_cpr
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.inbox.applications import get_application, iso
+from backend.inbox.i18n import N_
 from backend.models.applications import Application
 from backend.models.casework import CaseTask, JournalNote
 from backend.models.caseworkers import Caseworker
@@ -32,10 +33,10 @@ MAX_DUE_AHEAD = timedelta(days=2 * 366)
 
 def clean_text(value: Any, *, limit: int, name: str = "text") -> str:
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"{name} is required and must be a non-empty string")
+        raise InvalidInput(N_("The text is missing."))
     text = value.strip()
     if len(text) > limit:
-        raise InvalidInput(f"{name} must be at most {limit} characters", code="too_long")
+        raise InvalidInput(N_("The text is too long."), code="too_long")
     return text
 
 
@@ -100,14 +101,14 @@ async def known_person(db: AsyncSession, cpr_text: Any) -> str:
     """The CPR number of a person the service knows (register, application or thread), else 4xx."""
     cpr = normalise_cpr(cpr_text) if isinstance(cpr_text, str) else None
     if cpr is None:
-        raise InvalidInput("cpr must be a CPR number")
+        raise InvalidInput(N_("That is not a CPR number."))
     known = (
         await db.get(Person, cpr) is not None
         or (await db.execute(select(Application.id).where(Application.person_cpr == cpr).limit(1))).first()
         or (await db.execute(select(Thread.id).where(Thread.person_cpr == cpr).limit(1))).first()
     )
     if not known:
-        raise NotFound("no such person")
+        raise NotFound(N_("No person with that CPR number is known."))
     return cpr
 
 
@@ -186,11 +187,11 @@ def parse_due(value: Any, today: date) -> date:
     except ValueError:
         due = None
     if due is None:
-        raise InvalidInput("due must be a date (YYYY-MM-DD)")
+        raise InvalidInput(N_("The follow-up date must be a date."))
     if due < today:
-        raise InvalidInput("due must be today or later", code="due_in_past")
+        raise InvalidInput(N_("The follow-up date must be today or later."), code="due_in_past")
     if due > today + MAX_DUE_AHEAD:
-        raise InvalidInput("due must be within two years", code="due_too_far")
+        raise InvalidInput(N_("The follow-up date must be within two years."), code="due_too_far")
     return due
 
 
@@ -218,7 +219,7 @@ async def create_task(
     if assignee_id is not None and assignee_id != caseworker.id:
         target = await db.get(Caseworker, assignee_id)
         if target is None or not target.active:
-            raise InvalidInput("unknown caseworker")
+            raise InvalidInput(N_("unknown caseworker"))
         owner = target.id
     task = CaseTask(
         application_reference=application.reference,
@@ -291,9 +292,9 @@ async def complete_task(
         (await db.execute(select(CaseTask).where(CaseTask.id == task_id).with_for_update())).scalars().first()
     )
     if task is None:
-        raise NotFound("unknown task")
+        raise NotFound(N_("unknown task"))
     if task.state != TaskState.OPEN:
-        raise Conflict("the task is already done", code="task_done")
+        raise Conflict(N_("The task is already done."), code="task_done")
     task.state = TaskState.DONE
     task.completed_at = datetime.now(UTC)
     task.completed_by = caseworker.id

@@ -21,7 +21,7 @@ from backend import audit
 from backend.config import Settings
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.inbox.applications import get_application, iso
-from backend.inbox.i18n import N_, _
+from backend.inbox.i18n import CITIZEN_LANGUAGE_WORDS, N_, _, word
 from backend.messaging.service import caseworker_writes
 from backend.models.applications import Application
 from backend.models.casework import LetterTemplate
@@ -40,6 +40,8 @@ FIELD_LABELS = {
 MAX_TITLE = 120
 MAX_BODY = 4000
 MAX_FREE_TEXT = 2000
+# NOTE: An administrator created a letter template whose key and language another one already has.
+DUPLICATE = N_("A letter template with this key and language exists.")
 _KEY = re.compile(r"^[a-z0-9_]{1,40}$")
 _FIELD = re.compile(r"\{([^{}\s]{1,40})\}")
 
@@ -84,21 +86,21 @@ def template_record(template: LetterTemplate) -> dict[str, Any]:
 
 def _checked(key: Any, language: Any, title: Any, body: Any) -> tuple[str, str, str, str]:
     if not isinstance(key, str) or not _KEY.match(key):
-        raise InvalidInput("key must be 1-40 lower-case letters, digits or _")
+        raise InvalidInput(N_("The key must be 1-40 lower-case letters, digits or _."))
     if language not in LETTER_LANGUAGES:
-        raise InvalidInput("language must be kl, da or sv")
+        raise InvalidInput(N_("language must be kl, da or sv"))
     if not isinstance(title, str) or not title.strip() or len(title.strip()) > MAX_TITLE:
-        raise InvalidInput(f"title is required, at most {MAX_TITLE} characters")
+        raise InvalidInput(N_("The title is missing or too long."))
     if not isinstance(body, str) or not body.strip() or len(body) > MAX_BODY:
-        raise InvalidInput(f"body is required, at most {MAX_BODY} characters")
+        raise InvalidInput(N_("The text is missing or too long."))
     unknown = sorted({name for name in _FIELD.findall(body) if name not in MERGE_FIELDS})
     if unknown:
         raise InvalidInput(
-            "unknown merge fields: "
-            + ", ".join(f"{{{name}}}" for name in unknown)
-            + " (known: "
-            + ", ".join(f"{{{name}}}" for name in MERGE_FIELDS)
-            + ")",
+            _(
+                "Unknown merge fields: {unknown}. The merge fields are {known}.",
+                unknown=", ".join(f"{{{name}}}" for name in unknown),
+                known=", ".join(f"{{{name}}}" for name in MERGE_FIELDS),
+            ),
             code="unknown_merge_fields",
         )
     return key, language, title.strip(), body.strip()
@@ -108,7 +110,7 @@ async def list_templates(db: AsyncSession, language: Any = None) -> list[LetterT
     query = select(LetterTemplate).order_by(LetterTemplate.key, LetterTemplate.language)
     if language is not None:
         if language not in LETTER_LANGUAGES:
-            raise InvalidInput("language must be kl, da or sv")
+            raise InvalidInput(N_("language must be kl, da or sv"))
         query = query.where(LetterTemplate.language == language)
     return list((await db.execute(query)).scalars().all())
 
@@ -118,23 +120,24 @@ async def get_template(db: AsyncSession, template_id: Any) -> LetterTemplate:
         raise InvalidInput("template_id must be a number")
     template = await db.get(LetterTemplate, template_id)
     if template is None:
-        raise NotFound("unknown letter template")
+        raise NotFound(N_("unknown letter template"))
     return template
 
 
 async def _save(db: AsyncSession, template: LetterTemplate, actor: str, action: str) -> LetterTemplate:
-    await db.flush()
-    await audit.record(
-        db,
-        actor=actor,
-        action=action,
-        details={"template_id": template.id, "key": template.key, "language": template.language},
-    )
+    """Commit; another template with the same key and language (caught at flush or commit) is 409."""
     try:
+        await db.flush()
+        await audit.record(
+            db,
+            actor=actor,
+            action=action,
+            details={"template_id": template.id, "key": template.key, "language": template.language},
+        )
         await db.commit()
     except IntegrityError as exc:
         await db.rollback()
-        raise Conflict("a template with this key and language exists", code="duplicate_template") from exc
+        raise Conflict(DUPLICATE, code="duplicate_template") from exc
     return template
 
 
@@ -146,7 +149,7 @@ async def create_template(
         select(LetterTemplate.id).where(LetterTemplate.key == key, LetterTemplate.language == language)
     )
     if exists.first() is not None:
-        raise Conflict("a template with this key and language exists", code="duplicate_template")
+        raise Conflict(DUPLICATE, code="duplicate_template")
     template = LetterTemplate(key=key, language=language, title=title, body=body)
     db.add(template)
     return await _save(db, template, actor, "letter_template_created")
@@ -198,11 +201,11 @@ def merge_values(application: Application, *, day: Any, text: Any) -> dict[str, 
         except ValueError:
             parsed = None
         if parsed is None:
-            raise InvalidInput("date must be a date (YYYY-MM-DD)")
+            raise InvalidInput(N_("The date must be a date."))
         values["date"] = format_a_date(parsed, language)
     if text not in (None, ""):
         if not isinstance(text, str) or len(text) > MAX_FREE_TEXT:
-            raise InvalidInput(f"text must be a string of at most {MAX_FREE_TEXT} characters")
+            raise InvalidInput(N_("The free text is too long."))
         if text.strip():
             values["text"] = text.strip()
     return values
@@ -233,12 +236,16 @@ async def _template_for(
             .first()
         )
         if template is None:
-            raise NotFound("no letter template with this key in the citizen's language")
+            raise NotFound(N_("There is no such letter in the citizen’s language."))
     else:
-        raise InvalidInput("template_id or key is required")
+        raise InvalidInput(N_("Choose a letter template."))
     if template.language != application.language:
         raise InvalidInput(
-            f"the template is in {template.language}; the citizen's language is {application.language}",
+            _(
+                "The template is in {template_language}; the citizen’s language is {citizen_language}.",
+                template_language=word(CITIZEN_LANGUAGE_WORDS, template.language),
+                citizen_language=word(CITIZEN_LANGUAGE_WORDS, application.language),
+            ),
             code="template_language",
         )
     return template
@@ -290,7 +297,7 @@ async def send_letter(
     """Send the (edited) letter as a secure message on the application, with the neutral notification.
     A merge field left unfilled refuses it (400, the fields named). Commits."""
     if not isinstance(text, str) or not text.strip():
-        raise InvalidInput("text is required: the letter to send")
+        raise InvalidInput(N_("The letter is empty."))
     left = fields_in(text)
     if left:
         raise UnfilledMergeFields(left)

@@ -22,6 +22,7 @@ from backend import audit
 from backend.cpr import birth_date, mask_cpr, normalise_cpr
 from backend.errors import InvalidInput
 from backend.inbox.applications import earlier_months, flags_for, iso, summary
+from backend.inbox.i18n import N_
 from backend.models.applications import Application
 from backend.models.caseworkers import Caseworker
 from backend.models.messaging import ContactPreference, Thread
@@ -57,10 +58,10 @@ def _birth_from(day: int, month: int, year: int) -> date | None:
 
 def read_query(text: Any) -> Reading:
     if not isinstance(text, str) or not text.strip():
-        raise InvalidInput("q is required: a CPR number, birth date, name, reference or phone number")
+        raise InvalidInput(N_("Write a CPR number, birth date, name, reference or phone number."))
     query = " ".join(text.split())
     if len(query) > MAX_QUERY:
-        raise InvalidInput(f"q must be at most {MAX_QUERY} characters", code="too_long")
+        raise InvalidInput(N_("The search is too long."), code="too_long")
     reading = Reading()
     cpr = normalise_cpr(query)
     if cpr is not None:
@@ -88,12 +89,14 @@ def read_query(text: Any) -> Reading:
         reading.masked["reference"] = reading.reference
     if not reading.masked and all(ch.isalpha() or ch in " -'." for ch in query):
         if sum(ch.isalpha() for ch in query) < MIN_NAME:
-            raise InvalidInput(f"a name must have at least {MIN_NAME} letters", code="too_short")
+            raise InvalidInput(N_("A name must have at least two letters."), code="too_short")
         reading.name = query.casefold()
         reading.masked["name"] = "".join(word[0].upper() + "." for word in query.split())
     if not reading.masked:
         raise InvalidInput(
-            "q is not a CPR number, birth date (ddmmyy or dd-mm-yyyy), name, reference or phone number",
+            N_(
+                "Search for a CPR number, a birth date (ddmmyy or dd-mm-yyyy), a name, a reference or a phone number."
+            ),
             code="unrecognised_query",
         )
     return reading

@@ -22,7 +22,7 @@ from tests.backend.applications.factories import (
 from tests.backend.inbox.factories import create_caseworker, log_in
 
 
-async def test_a_caseworkers_day_on_the_pages_search_note_task_and_letter(
+async def test_a_caseworkers_day_on_the_pages_search_note_task_letter_and_the_admins_templates(
     app, db: AsyncSession, settings
 ) -> None:
     await seed_registers(db)
@@ -118,34 +118,34 @@ async def test_a_caseworkers_day_on_the_pages_search_note_task_and_letter(
     # Letter templates are for administrators only.
     _, refused = await app.asgi_client.get("/inbox/admin/letter-templates", headers=session.cookie_only)
     assert refused.status == 403
-
-
-async def test_administrators_maintain_letter_templates_on_the_page(app, db: AsyncSession) -> None:
+    # An administrator maintains the templates on the page.
     await create_caseworker(db, username="inuk", role="administrator")
     admin = await log_in(app, "inuk")
 
-    async def post(path: str, **fields: str):  # type: ignore[no-untyped-def]
+    async def admin_post(path: str, **fields: str):  # type: ignore[no-untyped-def]
         _, response = await app.asgi_client.post(
             path, data={"csrf_token": admin.csrf, **fields}, headers=admin.cookie_only, follow_redirects=False
         )
         return response
 
     fields = {"key": "payslip_copy", "language": "sv", "title": "Lönebesked", "body": "Hej {name}, {date}"}
-    assert (await post("/inbox/admin/letter-templates", **fields)).status == 302
-    bad = await post("/inbox/admin/letter-templates", **{**fields, "key": "other", "body": "Hej {namn}"})
+    assert (await admin_post("/inbox/admin/letter-templates", **fields)).status == 302
+    bad = await admin_post(
+        "/inbox/admin/letter-templates", **{**fields, "key": "other", "body": "Hej {namn}"}
+    )
     assert bad.status == 400 and "{namn}" in bad.text
     template = (
         await db.execute(select(LetterTemplate).where(LetterTemplate.key == "payslip_copy"))
     ).scalar_one()
     _, listed = await app.asgi_client.get("/inbox/admin/letter-templates", headers=admin.cookie_only)
     assert "Lönebesked" in listed.text
-    changed = await post(
+    changed = await admin_post(
         f"/inbox/admin/letter-templates/{template.id}", **{**fields, "title": "Begäran om lönebesked"}
     )
     assert changed.status == 302
     await db.refresh(template)
     assert template.title == "Begäran om lönebesked"
-    assert (await post(f"/inbox/admin/letter-templates/{template.id}/delete")).status == 302
+    assert (await admin_post(f"/inbox/admin/letter-templates/{template.id}/delete")).status == 302
     assert (
         await db.execute(select(LetterTemplate).where(LetterTemplate.key == "payslip_copy"))
     ).first() is None

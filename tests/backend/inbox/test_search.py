@@ -89,10 +89,34 @@ async def test_search_by_cpr_birth_date_name_reference_and_phone_across_history_
         assert [(t["name"], t["cpr_masked"]) for t in found["threads"]] == [("Nivi Olsen", "230478-xxxx")], q
 
 
-async def test_every_search_is_audited_with_the_query_masked_and_the_results_shown(
+async def _bad_queries_get_a_clear_answer(app, db: AsyncSession, session: Session) -> None:  # type: ignore[no-untyped-def]
+    for q, code in (("?!", "unrecognised_query"), ("1234", "unrecognised_query"), ("a", "too_short")):
+        _, response = await app.asgi_client.get(
+            "/api/caseworker/applications", params={"q": q}, headers=session.headers
+        )
+        assert response.status == 400 and response.json["error"] == code, (q, response.text)
+    _, response = await app.asgi_client.get(
+        "/api/caseworker/applications", params={"q": "x" * 101}, headers=session.headers
+    )
+    assert response.status == 400
+    for body in ({"q": 5}, {"q": ""}, {}):
+        _, response = await app.asgi_client.post("/api/caseworker/search", json=body, headers=session.headers)
+        assert response.status == 400 and response.json["error"] == "invalid_input"
+    _, response = await app.asgi_client.get(
+        "/api/caseworker/applications", params={"q": "0708861234"}, headers={"cookie": f"{COOKIE}=forged"}
+    )
+    assert response.status == 401
+    assert (
+        await db.execute(select(AuditEntry).where(AuditEntry.action == "applications_searched"))
+    ).first() is None
+
+
+async def test_every_search_is_audited_with_the_query_masked_and_the_results_shown_and_bad_ones_refused(
     app, db: AsyncSession, settings
 ) -> None:
     session, aviaja, karin = await _world(app, db, settings)
+    # Bad queries (and a forged session) get a clear 4xx and are not searched, so not audited.
+    await _bad_queries_get_a_clear_answer(app, db, session)
     await _search(app, session, "070886-1234")
     await _search(app, session, "58 77 66")
     await _search(app, session, "Karin Andersson")
@@ -139,27 +163,3 @@ async def test_every_search_is_audited_with_the_query_masked_and_the_results_sho
         (KARIN, [karin.reference]),
         (AVIAJA, [aviaja.reference]),
     ]
-
-
-async def test_bad_queries_get_a_clear_answer(app, db: AsyncSession, settings) -> None:
-    await create_caseworker(db)
-    session = await log_in(app)
-    for q, code in (("?!", "unrecognised_query"), ("1234", "unrecognised_query"), ("a", "too_short")):
-        _, response = await app.asgi_client.get(
-            "/api/caseworker/applications", params={"q": q}, headers=session.headers
-        )
-        assert response.status == 400 and response.json["error"] == code, (q, response.text)
-    _, response = await app.asgi_client.get(
-        "/api/caseworker/applications", params={"q": "x" * 101}, headers=session.headers
-    )
-    assert response.status == 400
-    for body in ({"q": 5}, {"q": ""}, {}):
-        _, response = await app.asgi_client.post("/api/caseworker/search", json=body, headers=session.headers)
-        assert response.status == 400 and response.json["error"] == "invalid_input"
-    _, response = await app.asgi_client.get(
-        "/api/caseworker/applications", params={"q": "0708861234"}, headers={"cookie": f"{COOKIE}=forged"}
-    )
-    assert response.status == 401
-    assert (
-        await db.execute(select(AuditEntry).where(AuditEntry.action == "applications_searched"))
-    ).first() is None
