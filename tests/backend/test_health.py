@@ -103,6 +103,15 @@ async def test_frequent_readiness_probes_cost_one_check_per_second(
     app.ctx.rasa_transport = httpx.MockTransport(
         lambda request: checks.append(request.url.path) or answer(request)
     )
-    statuses = [(await app.asgi_client.get("/readyz"))[1].status for _ in range(3)]
-    assert statuses == [200, 200, 200]
+    statuses = [(await app.asgi_client.get("/readyz"))[1].status for _ in range(2)]
+    assert statuses == [200, 200]
     assert checks == ["/webhooks/gateway/health"]
+
+
+async def test_the_worker_process_answers_readyz_too(settings: Settings) -> None:
+    worker = create_app(settings, name=f"readyz_worker_{time.monotonic_ns()}", worker=True)
+    rasa = FakeRasa().install(worker)
+    rasa.healthy = False
+    _, response = await worker.asgi_client.get("/readyz")
+    assert response.status == 503
+    assert response.json["down"] == ["rasa"]  # its SMS and Telegram turns need Rasa
