@@ -151,9 +151,7 @@ async def _send_from(
                 "subject": texts.render(language, subject_msgid),
                 "html": f"<p>{html.escape(text)}</p>",
             }
-        queued = await enqueue(
-            db, channel=channel, to=to, text=text, kind=kind, person_cpr=cpr, **extra
-        )
+        queued = await enqueue(db, channel=channel, to=to, text=text, kind=kind, person_cpr=cpr, **extra)
         if queued is None:
             continue  # opted out of this channel
         notification = Notification(
