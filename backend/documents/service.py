@@ -23,11 +23,18 @@ from backend import audit
 from backend.applications import status
 from backend.config import Settings
 from backend.documents import checks, scan
-from backend.documents.storage import Storage, StoredFileCorrupt, StoredFileMissing, storage_for
+from backend.documents.storage import (
+    Storage,
+    StoredFileCorrupt,
+    StoredFileMissing,
+    blob_storage,
+    storage_for,
+)
 from backend.errors import Conflict, NotFound
 from backend.messaging.service import caseworker_writes, clean_message_text
 from backend.models.applications import Application
 from backend.models.documents import Attachment, DocumentRequest
+from backend.models.states import ApplicationStatus
 
 log = logging.getLogger("inissiaq.documents")
 PREVIEW_PIXELS = 800  # the longer side of a preview image
@@ -49,7 +56,7 @@ async def request_documents(
     mark the application as waiting for the citizen. Commits."""
     cleaned = clean_message_text(text)
     application = await _application(db, reference, lock=True)
-    if application.status == "decided":
+    if application.status == ApplicationStatus.DECIDED:
         raise Conflict("the application is decided; no documents can be requested", code="decided")
     request = DocumentRequest(
         application_reference=reference,
@@ -152,9 +159,11 @@ async def _destination(db: AsyncSession, cpr: str) -> tuple[DocumentRequest | No
     found = await db.execute(
         select(DocumentRequest, Application)
         .join(Application, Application.reference == DocumentRequest.application_reference)
-        .where(DocumentRequest.person_cpr == cpr, Application.status != "decided")
+        .where(DocumentRequest.person_cpr == cpr, Application.status != ApplicationStatus.DECIDED)
         .order_by(DocumentRequest.requested_at.desc(), DocumentRequest.id.desc())
         .limit(1)
+        .with_for_update(of=Application)
+        .execution_options(populate_existing=True)
     )
     row = found.first()
     if row is not None:
@@ -329,7 +338,7 @@ async def purge_orphans(db: AsyncSession, settings: Settings, *, cutoff: datetim
         .scalars()
         .all()
     )
-    storage = storage_for(settings)
+    storage = blob_storage(settings)  # deleting needs no key
     for attachment in doomed:
         await storage.delete(attachment.storage_key)
     if doomed:

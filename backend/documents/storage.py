@@ -128,6 +128,11 @@ def encryption_key(settings: Settings) -> bytes:
     return hashlib.sha256(seed).digest()
 
 
+def blob_storage(settings: Settings) -> Storage:
+    """The encrypted blobs themselves: enough to delete them, no key needed (the purge)."""
+    return FilesystemStorage(settings.documents_dir)
+
+
 def storage_for(settings: Settings) -> Storage:
     """The configured document storage: the filesystem under DOCUMENTS_DIR, encrypted."""
     return EncryptedStorage(FilesystemStorage(settings.documents_dir), encryption_key(settings))
