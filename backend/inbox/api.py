@@ -28,6 +28,7 @@ from backend.inbox.auth import (
     clear_session_cookie,
     complete_login,
     logout,
+    refuse_machine_token,
     send_sms_code,
     set_session_cookie,
     verify_credentials,
@@ -88,10 +89,12 @@ def _address(request: Request) -> str:
         200: (s.LoginResult, s.CodeSent),
         400: "invalid input, or no phone number for SMS codes",
         401: "wrong username, password or code",
+        403: "a machine client's Bearer token (caseworkers only)",
         429: "too many failed logins",
     },
 )
 async def login(request: Request) -> JSONResponse:
+    refuse_machine_token(request)
     db, settings = request.ctx.db, _settings(request)
     body = read_body(request, s.LoginRequest)
     caseworker = await verify_credentials(db, body.username, body.password, settings, _address(request))

@@ -378,6 +378,12 @@ class BearerRefused(DomainError):
         return {"WWW-Authenticate": challenge}
 
 
+def refuse_machine_token(request: Request) -> None:
+    """403 for a request with a Bearer token on a route for caseworkers without a session (the login)."""
+    if bearer_token(request) is not None:
+        raise Forbidden("caseworkers only: machine clients may not use this", code="caseworkers_only")
+
+
 async def authenticate(request: Request, *, admin: bool = False, check_csrf: bool = True) -> Principal:
     """The caseworker of the request's session: 401 without a valid one, 403 on admin routes for a
     caseworker, 403 when an unsafe request lacks the session's CSRF token. Caseworkers only: a machine

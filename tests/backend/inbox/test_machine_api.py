@@ -236,6 +236,7 @@ async def test_a_missing_scope_is_403_and_caseworker_only_routes_refuse_machine_
     )
     assert response.status == 403 and response.json["error"] == "insufficient_scope"
     for method, path in (
+        ("post", "/api/caseworker/login"),
         ("get", "/api/caseworker/me"),
         ("post", "/api/caseworker/logout"),
         ("get", "/api/caseworker/live"),
