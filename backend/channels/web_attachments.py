@@ -10,11 +10,13 @@ as well. Every refusal is a JSON error whose `message` is in the conversation's 
 from __future__ import annotations
 
 from sanic import Blueprint, Request
+from sanic.exceptions import PayloadTooLarge
 from sanic.request.form import parse_multipart_form
 from sanic.response import JSONResponse, json
 
 from backend import limits
 from backend.auth import sessions
+from backend.channels import texts as channel_texts
 from backend.channels.web import _language_of, _with_cookie
 from backend.conversations import service as conversations
 from backend.documents import service as documents
@@ -66,7 +68,9 @@ async def upload(request: Request) -> JSONResponse:
         return too_large
     hit = await limits.hit(request.app, limits.chat_messages(settings), cid)
     if not hit.allowed:
-        return _refusal(429, "rate_limited", translate(language, texts.NOT_CHECKED))
+        refused = _refusal(429, "rate_limited", translate(language, channel_texts.TOO_MANY_MESSAGES))
+        refused.headers["Retry-After"] = str(max(1, int(hit.retry_after)))
+        return refused
     body = await _read_body(request, limit)
     if body is None:
         return too_large
@@ -114,7 +118,10 @@ async def _read_body(request: Request, limit: int) -> bytes | None:
         stream.request_max_size = limit
     chunks, size = [], 0
     while True:
-        chunk = await stream.read()
+        try:
+            chunk = await stream.read()
+        except PayloadTooLarge:  # Sanic's own count (a chunked body) passed the same limit
+            return None
         if chunk is None:
             break
         size += len(chunk)
