@@ -37,7 +37,6 @@ from backend.models.states import ApplicationStatus, Decision
 from backend.models.status_events import StatusEvent
 
 S = ApplicationStatus
-_OPEN = frozenset({S.SUBMITTED, S.RECEIVED, S.WAITING_FOR_CITIZEN})
 
 TRANSITIONS: dict[ApplicationStatus, frozenset[ApplicationStatus]] = {
     S.SUBMITTED: frozenset({S.RECEIVED, S.WAITING_FOR_CITIZEN, S.TAKEN_OVER, S.DECIDED}),
@@ -56,16 +55,14 @@ CASE_REFERENCE_MAX = 64
 
 
 class IllegalTransition(Conflict):
-    """409: the application cannot move from its status to the one asked for."""
+    """409: the application cannot move from its status to the one asked for (the message names
+    both; the body keeps the API's error shape)."""
 
     code = "illegal_transition"
 
     def __init__(self, current: str, to: str) -> None:
         super().__init__(f"an application that is {current} cannot become {to}")
         self.current = current
-
-    def body(self) -> dict[str, Any]:
-        return {**super().body(), "status": self.current}
 
 
 @dataclass(frozen=True)
