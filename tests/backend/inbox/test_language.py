@@ -113,15 +113,6 @@ async def test_a_language_switch_with_a_bad_language_or_without_the_csrf_token_c
     assert caseworker.language == "da"
 
 
-async def test_the_login_page_follows_the_chosen_language(app) -> None:
-    _, danish = await app.asgi_client.get("/inbox/login")
-    _, greenlandic = await app.asgi_client.get("/inbox/login?language=kl")
-    _, unknown = await app.asgi_client.get("/inbox/login?language=xx")
-    assert '<html lang="da">' in danish.text and "Brugernavn" in danish.text
-    assert '<html lang="kl">' in greenlandic.text and "Atuisutut ateq" in greenlandic.text
-    assert '<html lang="da">' in unknown.text
-
-
 async def test_the_digest_reaches_each_caseworker_in_their_language(app, db: AsyncSession, settings) -> None:
     await seed_registers(db)
     conversation = await create_conversation(db, cpr=KARIN)
@@ -149,15 +140,21 @@ async def test_the_digest_reaches_each_caseworker_in_their_language(app, db: Asy
     ).scalar() == "kl"
 
 
-async def test_the_design_system_is_served_and_linked_from_the_inbox_and_the_start_page(app) -> None:
+async def test_the_login_page_follows_the_chosen_language_and_both_pages_use_the_design_system(app) -> None:
+    _, danish = await app.asgi_client.get("/inbox/login")
+    _, greenlandic = await app.asgi_client.get("/inbox/login?language=kl")
+    _, unknown = await app.asgi_client.get("/inbox/login?language=xx")
+    assert '<html lang="da">' in danish.text and "Brugernavn" in danish.text
+    assert '<html lang="kl">' in greenlandic.text and "Atuisutut ateq" in greenlandic.text
+    assert '<html lang="da">' in unknown.text
+
     _, stylesheet = await app.asgi_client.get("/design/dkfds/css/dkfds.min.css")
     assert stylesheet.status == 200 and stylesheet.headers["content-type"].startswith("text/css")
     font = re.search(r"url\(\.\./(fonts/[^)]+\.woff2?)\)", stylesheet.text)
     assert font is not None
     _, font_file = await app.asgi_client.get(f"/design/dkfds/{font.group(1)}")
     assert font_file.status == 200
-    _, login = await app.asgi_client.get("/inbox/login")
     _, start = await app.asgi_client.get("/")
-    for page in (login.text, start.text):
+    for page in (danish.text, start.text):
         assert '<link rel="stylesheet" href="/design/dkfds/css/dkfds.min.css">' in page
         assert 'class="skip-link" href="#main"' in page
