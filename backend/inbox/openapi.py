@@ -29,7 +29,8 @@ e.g. a PDF). Besides those, the description lists what every operation can answe
 - 400, 413, 415 when it has a request body (`read_body`); 400 when it has a query model (`read_query`);
 - 401 unless `auth=PUBLIC`; 403 for `auth=ADMIN`, for unsafe methods (the CSRF token) and when
   `scopes` are given (a machine client's token without the scope);
-- 404 when the path has parameters (the router answers 404 for a value of the wrong type).
+- 404 when the path has parameters (the router answers 404 for a value of the wrong type; an integer
+  id outside 1..2**31-1 is answered 404 before the handler runs).
 `query=Model` documents (and `read_query` reads) query parameters from the model's fields; `scopes`
 names the OAuth scopes a machine client's Bearer token needs for this operation.
 
@@ -38,6 +39,7 @@ names the OAuth scopes a machine client's Bearer token needs for this operation.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -48,10 +50,12 @@ from pydantic.json_schema import models_json_schema
 from sanic import Request, Sanic
 from sanic.response import JSONResponse, json
 
-from backend.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from backend.errors import InvalidInput, NotFound, PayloadTooLarge, UnsupportedMediaType
 
 PREFIX = "/api/caseworker"
 MAX_BODY_BYTES = 64 * 1024
+MAX_ID = 2**31 - 1  # integer ids in paths: PostgreSQL's `integer`
+MACHINE_TAG = "machine clients"  # the tag of operations a machine client's token may call
 
 PUBLIC = "public"  # no login (the login itself, this description)
 CASEWORKER = "caseworker"  # a caseworker's session (or a machine client's token with `scopes`)
@@ -111,8 +115,17 @@ def operation(
     op = Operation(summary, auth, dict(responses), request, query, tuple(scopes), description)
 
     def attach(handler: Handler) -> Handler:
-        handler.__operation__ = op  # type: ignore[attr-defined]
-        return handler
+        @functools.wraps(handler)
+        async def checked(request: Request, *args: Any, **params: Any) -> Any:
+            # An integer id in the path that no row can have (the columns are 32-bit) is not found,
+            # rather than an error from the database.
+            for value in params.values():
+                if isinstance(value, int) and not 0 < value <= MAX_ID:
+                    raise NotFound("not found")
+            return await handler(request, *args, **params)
+
+        checked.__operation__ = op  # type: ignore[attr-defined]
+        return checked  # type: ignore[return-value]
 
     return attach
 
@@ -219,6 +232,8 @@ def build_document(app: Sanic) -> dict[str, Any]:
     for method, raw_path, name, op in sorted(operations, key=lambda o: (o[1], o[0])):
         openapi_path = _PARAM.sub(r"{\1}", raw_path)
         entry: dict[str, Any] = {"operationId": name.rsplit(".", 1)[-1], "summary": op.summary}
+        if op.scopes:
+            entry["tags"] = [MACHINE_TAG]
         if op.description:
             entry["description"] = op.description
         parameters = [
@@ -226,7 +241,11 @@ def build_document(app: Sanic) -> dict[str, Any]:
                 "name": param,
                 "in": "path",
                 "required": True,
-                "schema": {"type": "integer"} if kind == "int" else {"type": "string", "minLength": 1},
+                "schema": (
+                    {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+                    if kind == "int"
+                    else {"type": "string", "minLength": 1}
+                ),
             }
             for param, kind in _PARAM.findall(raw_path)
         ]

@@ -102,3 +102,13 @@ async def test_bad_query_parameters_get_400(app, db) -> None:
     assert response.status == 400 and "filter" in response.json["message"]
     _, fine = await app.asgi_client.get(f"{PREFIX}/applications?filter=new", headers=session.headers)
     assert fine.status == 200 and fine.json == {"filter": "new", "applications": []}
+
+
+async def test_an_integer_id_no_row_can_have_is_not_found_rather_than_a_database_error(app, db) -> None:
+    await create_caseworker(db, username="pipaluk")
+    session = await log_in(app, "pipaluk")
+    for url in (f"{PREFIX}/threads/2864568702073416984888868864", f"{PREFIX}/threads/0"):
+        _, response = await app.asgi_client.get(url, headers=session.headers)
+        assert response.status == 404 and response.json["error"] == "not_found", url
+    schema = build_document(app)["paths"]["/threads/{thread_id}"]["get"]["parameters"][0]["schema"]
+    assert schema == {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
