@@ -18,6 +18,11 @@ Reported: the webhook's response time (it must not wait for Rasa), the time from
 the first reply handed to Twilio, and outbox throughput. Last, the worst case, reported apart: all
 M phones' webhooks at the same instant (one Python process answers them one after the other).
 
+Last, scale-out (`scale_out`): the production topology of deploy/ (scripts/cluster.py: HAProxy, two
+web instances, two workers, two Rasa replicas, two action servers) with one and with two Rasa replicas
+in the same run, and plain Rasa beside it; the line starting with `scale-out:` gives turns/s, p50/p95
+and CPU seconds per turn per process kind. `--only gateway` or `--only scale-out` runs one part.
+
 The product runs on PostgreSQL (a fresh database on 127.0.0.1:5432, dropped afterwards) when it is
 reachable, else on SQLite; the report says which.
 """
@@ -39,6 +44,10 @@ import httpx
 from twilio.request_validator import RequestValidator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from backend.channels import texts as gateway_texts
+from backend.nlg import translate
+from scripts.cluster import ADMIN_URL as CLUSTER_ADMIN_URL
+from scripts.cluster import Cluster, create_databases, drop_databases
 from scripts.stack import ROOT, Stack, free_port
 from tests.fakes.twilio_api import FakeTwilio
 
@@ -320,6 +329,155 @@ async def run(args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
+FAILED_TURNS: dict[str, int] = {}  # per path: turns answered with an error or an apology
+APOLOGIES_DA = [
+    translate("da", gateway_texts.TRY_AGAIN),
+    translate("da", gateway_texts.ASSISTANT_UNAVAILABLE),
+]
+
+
+async def counted_conversation(
+    kind: str, client: httpx.AsyncClient, secret: str, latencies: list[float]
+) -> None:
+    """One scripted conversation (TURNS) through the product or straight to Rasa; a failed turn (a
+    Rasa 503, or the product's apology) is counted in FAILED_TURNS instead of stopping the run."""
+    cookies = httpx.Cookies()
+    sender = uuid.uuid4().hex
+    for text in TURNS:
+        started = time.perf_counter()
+        if kind == "rasa":
+            response = await client.post(
+                "/webhooks/gateway/webhook",
+                json={"sender": sender, "message": text},
+                headers={"Authorization": f"Bearer {secret}"},
+            )
+        else:
+            response = await client.post(
+                "/api/chat/messages", json={"text": text, "language": "da"}, cookies=cookies
+            )
+            cookies.update(response.cookies)
+        latencies.append(time.perf_counter() - started)
+        failed = response.status_code != 200 or not response.json()
+        if kind != "rasa" and not failed:
+            answer = " ".join(m.get("text") or "" for m in response.json()["messages"])
+            failed = any(apology in answer for apology in APOLOGIES_DA)
+        if failed:
+            FAILED_TURNS[kind] = FAILED_TURNS.get(kind, 0) + 1
+
+
+async def drive_base(kind: str, base: str, secret: str, conversations: int) -> tuple[list[float], float]:
+    """N concurrent conversations against any address: the product's (HAProxy's public frontend) or
+    one Rasa replica's."""
+    latencies: list[float] = []
+    limits = httpx.Limits(max_connections=conversations * 2)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+        started = time.perf_counter()
+        await asyncio.gather(
+            *(counted_conversation(kind, client, secret, latencies) for _ in range(conversations))
+        )
+        elapsed = time.perf_counter() - started
+    return latencies, elapsed
+
+
+def _rasa2_status(cluster: Cluster) -> str:
+    """HAProxy's status of the second Rasa replica (UP, DOWN, MAINT...), from `show stat`."""
+    for line in cluster.haproxy_command("show stat").splitlines():
+        fields = line.split(",")
+        if fields[:2] == ["rasa", "rasa2"]:
+            return fields[17]
+    return ""
+
+
+async def _with_replicas(cluster: Cluster, replicas: int) -> None:
+    """Put the second Rasa replica in maintenance (one replica) or back (two) and wait for HAProxy."""
+    cluster.haproxy_command(f"set server rasa/rasa2 state {'ready' if replicas == 2 else 'maint'}")
+    wanted = "UP" if replicas == 2 else "MAINT"
+    deadline = time.monotonic() + 30
+    while not _rasa2_status(cluster).startswith(wanted):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"rasa2 not {wanted} in HAProxy after 30 s")
+        await asyncio.sleep(0.2)
+
+
+async def scale_out(args: argparse.Namespace) -> str:
+    """The production topology (scripts/cluster.py, deploy/haproxy.cfg) with one and with two Rasa
+    replicas, alternating round by round (HAProxy's runtime API puts rasa2 in maintenance), plus plain
+    Rasa (one replica, its channel direct) in the same run. CPU seconds per turn per process kind from
+    /proc (each process group's utime + stime)."""
+    names = create_databases("inissiaq_bench_cluster")
+    cluster = Cluster(
+        model=Path(args.model),
+        database_url=f"{CLUSTER_ADMIN_URL.rsplit('/', 1)[0]}/{names[0]}",
+        rasa_database=names[1],
+        redis_url=args.redis_url,
+        var_dir=ROOT / "var" / "bench-cluster",
+        extra_env={
+            "NEW_SESSIONS_PER_MINUTE": "0",
+            "CHAT_MESSAGES_PER_MINUTE": "0",
+            "INBOUND_TURNS_PER_MINUTE": "0",
+        },
+    )
+    results: dict[str, list[tuple[list[float], float]]] = {"1": [], "2": [], "rasa": []}
+    cpu: dict[str, dict[str, float]] = {"1": {}, "2": {}}
+    try:
+        cluster.start()
+        cluster.wait_ready(timeout=600)
+        for replicas in (2, 1):  # warm up both replicas and the connection pools
+            await _with_replicas(cluster, replicas)
+            await drive_base("gateway", cluster.public_url, cluster.internal_secret, 4)
+        await drive_base("rasa", cluster.url("rasa1"), cluster.internal_secret, 2)
+        FAILED_TURNS.clear()  # count only the measured rounds
+        for _ in range(args.rounds):
+            for replicas in ("2", "1"):
+                await _with_replicas(cluster, int(replicas))
+                before = cluster.cpu_seconds()
+                results[replicas].append(
+                    await drive_base(
+                        "gateway", cluster.public_url, cluster.internal_secret, args.conversations
+                    )
+                )
+                after = cluster.cpu_seconds()
+                for name, seconds in after.items():
+                    kind = name.rstrip("12")
+                    used = max(0.0, seconds - before.get(name, seconds))
+                    cpu[replicas][kind] = cpu[replicas].get(kind, 0.0) + used
+            results["rasa"].append(
+                await drive_base("rasa", cluster.url("rasa1"), cluster.internal_secret, args.conversations)
+            )
+    finally:
+        cluster.stop()
+        drop_databases(names)
+    one, two, plain = merged(results["1"]), merged(results["2"]), merged(results["rasa"])
+
+    def rate(measured: tuple[list[float], float]) -> float:
+        return len(measured[0]) / measured[1]
+
+    def ms(measured: tuple[list[float], float], q: float) -> float:
+        return percentile(measured[0], q) * 1000
+
+    def per_turn(replicas: str, measured: tuple[list[float], float]) -> str:
+        turns = len(measured[0])
+        kinds = ("web", "worker", "rasa", "actions", "haproxy")
+        return ", ".join(f"{kind} {cpu[replicas].get(kind, 0.0) / turns:.3f}" for kind in kinds)
+
+    return "\n".join(
+        [
+            f"scale-out: 1 Rasa replica {rate(one):.1f} turns/s (p50 {ms(one, 50):.0f} ms, p95 {ms(one, 95):.0f} ms); "
+            f"2 Rasa replicas {rate(two):.1f} turns/s (p50 {ms(two, 50):.0f} ms, p95 {ms(two, 95):.0f} ms); "
+            f"2/1 = {rate(two) / rate(one):.2f}x; plain Rasa (1 replica, direct) {rate(plain):.1f} turns/s "
+            f"(p50 {ms(plain, 50):.0f} ms, p95 {ms(plain, 95):.0f} ms)",
+            f"  {args.conversations} concurrent conversations x {len(TURNS)} turns, {args.rounds} alternating rounds, "
+            f"through HAProxy (deploy/haproxy.cfg), 2 web, 2 workers, 2 action servers, PostgreSQL, Redis; "
+            f"{_cpus()} cores",
+            f"  turns that failed (a Rasa error, or the product's apology): "
+            f"product {FAILED_TURNS.get('gateway', 0)} of {len(one[0]) + len(two[0])}, "
+            f"plain Rasa {FAILED_TURNS.get('rasa', 0)} of {len(plain[0])}",
+            f"  CPU s/turn, 1 replica: {per_turn('1', one)}",
+            f"  CPU s/turn, 2 replicas: {per_turn('2', two)}",
+        ]
+    )
+
+
 def _latency_row(name: str, latencies: list[float]) -> str:
     ms = [v * 1000 for v in latencies]
     return (
@@ -349,9 +507,21 @@ def main() -> None:
         metavar=("MIN", "MAX"),
         help="pause between a reply and the phone's next message",
     )
+    parser.add_argument(
+        "--only", choices=("gateway", "scale-out"), help="run one part: the single stack, or the topology"
+    )
+    parser.add_argument(
+        "--redis-url", default="redis://127.0.0.1:6379/8", help="the topology's Redis (its own db number)"
+    )
     args = parser.parse_args()
-    report = asyncio.run(run(args))
+    parts = []
+    if args.only != "scale-out":
+        parts.append(asyncio.run(run(args)))
+    if args.only != "gateway":
+        parts.append(asyncio.run(scale_out(args)))
+    report = "\n\n".join(parts)
     print(report)
+    (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)
     (ROOT / "var" / "bench" / "last-report.md").write_text(report + "\n")
 
 

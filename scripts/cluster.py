@@ -103,7 +103,6 @@ class Cluster:
     _supervising: threading.Event = field(default_factory=threading.Event)
     _supervisor: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _held: set[str] = field(default_factory=set)  # stopped on purpose: not restarted
 
     def __post_init__(self) -> None:
         if self.replicas != 2:
@@ -222,7 +221,7 @@ class Cluster:
         while self._supervising.is_set():
             with self._lock:
                 for name, process in list(self.processes.items()):
-                    if name in self._held or process.poll() is None:
+                    if process.poll() is None:
                         continue
                     delay = 1.0 if name == "haproxy" else restart_seconds(name.rstrip("12"))
                     since = died.setdefault(name, time.monotonic())
@@ -239,19 +238,6 @@ class Cluster:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, sig)
             return process.pid
-
-    def hold(self, name: str) -> None:
-        """Stop a process and keep it stopped (until `release`)."""
-        with self._lock:
-            self._held.add(name)
-            process = self.processes[name]
-        _terminate(process)
-
-    def release(self, name: str) -> None:
-        with self._lock:
-            self._held.discard(name)
-            if self.processes[name].poll() is not None:
-                self._spawn(name)
 
     def haproxy_command(self, command: str) -> str:
         """One command to HAProxy's runtime API, e.g. `set server rasa/rasa2 state maint`."""
@@ -310,18 +296,6 @@ class Cluster:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
                 process.wait(5)
-
-
-def _terminate(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(5)
 
 
 # ---------------------------------------------------------------------- databases (make cluster)
