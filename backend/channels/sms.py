@@ -106,7 +106,9 @@ async def inbound_sms(request: Request) -> HTTPResponse:
                 db, provider="twilio", external_id=message_sid, channel="sms", sender=sender, refs=media
             )
         if text.strip() or not media:
-            await accept(db, provider="twilio", external_id=message_sid, channel="sms", sender=sender, text=text)
+            await accept(
+                db, provider="twilio", external_id=message_sid, channel="sms", sender=sender, text=text
+            )
     return raw(EMPTY_TWIML, content_type="text/xml")
 
 

@@ -75,7 +75,8 @@ async def export_person(
         "secure_messages": [message_record(m, thread) for m, thread in await messages_of(db, cpr)],
         "journal_notes": await notes_of_person(db, cpr),
         "tasks": await tasks_of_person(db, cpr),
-        **await documents_of_person(db, cpr),  # "attachments" (metadata; the files stay encrypted) and "document_requests"
+        # "attachments" (metadata only: the files stay encrypted) and "document_requests"
+        **await documents_of_person(db, cpr),
         "notifications": await _notifications(db, cpr),
         "outbox_messages": await _outbox(db, cpr, conversation_ids),
         "opt_outs": await _opt_outs(db, _addresses(conversations, applications, contact)),
