@@ -8,7 +8,7 @@
 | `*_month` | `YYYY-MM` | `november 2026` |
 | `*_list` | list of texts | `Aviaja, Hans og Ivalo` |
 | `status`, `decision` | `submitted`, `received`, `waiting_for_citizen`, `taken_over`, `decided`; `granted`, `refused` | localized word |
-| `timeline` | list of `{"status", "at"}` (ISO date-time) | one line each: `• 3. december 2026 14.05: indsendt` (America/Nuuk) |
+| `timeline` | list of `{"status", "at"}` (ISO date-time) | one line each: `- 3. december 2026 14.05: indsendt` (America/Nuuk) |
 | `phone`, `*_phone` | a phone number, E.164 or national (Greenland) | `+299 55 12 34` |
 | any boolean | `true` / `false` | `ja` / `nej` |
 | numbers | | `3` |
@@ -158,7 +158,7 @@ def format_a_list(value: Any, language: str) -> str:
 
 def format_timeline(value: Any, language: str) -> str:
     """The status changes of an application, oldest first, one line each: when (Greenland time) and
-    the status word."""
+    the status word. A hyphen, not a bullet: a bullet is not GSM-7 and would make the SMS UCS-2."""
     if not isinstance(value, list) or not value:
         raise Unformattable("timeline")
     lines = []
@@ -166,7 +166,7 @@ def format_timeline(value: Any, language: str) -> str:
         if not isinstance(event, dict):
             raise Unformattable("timeline")
         when = format_a_datetime(event.get("at"), language)
-        lines.append(f"• {when}: {_word(STATUS_WORDS, event.get('status'), language)}")
+        lines.append(f"- {when}: {_word(STATUS_WORDS, event.get('status'), language)}")
     return "\n".join(lines)
 
 

@@ -489,14 +489,14 @@ RESPONSES: dict[str, Response] = {
     # --- Status and messages ---
     "utter_status": Response(
         # NOTE: The status of the citizen's application. {status} is a status word such as "submitted".
-        # NOTE: {timeline} is one line per step, e.g. "• 3. december 2026 14.05: indsendt".
+        # NOTE: {timeline} is one line per step, e.g. "- 3. december 2026 14.05: indsendt".
         N_(
             "Your application\nReference number: {reference}\nStatus: {status}\n\nWhat has happened:\n{timeline}"
         ),
     ),
     "utter_status_decided": Response(
         # NOTE: The application has been decided. {decision} is "granted" or "refused".
-        # NOTE: {timeline} is one line per step, e.g. "• 3. december 2026 14.05: indsendt".
+        # NOTE: {timeline} is one line per step, e.g. "- 3. december 2026 14.05: indsendt".
         N_(
             "Your application has been decided.\n"
             "Reference number: {reference}\n"

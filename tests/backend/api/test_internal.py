@@ -379,7 +379,7 @@ async def test_the_status_answer_tells_the_timeline_in_the_citizens_language(
         assert reference in text and "…" not in text
         for line in lines:
             assert line in text, (language, line, text)
-        steps = [line for line in text.splitlines() if line.startswith("• ")]
+        steps = [line for line in text.splitlines() if line.startswith("- ")]
         assert len(steps) == 3 and steps[2].endswith(lines[0].split(": ", 1)[1]), (language, text)
 
 

@@ -2,6 +2,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from backend.channels.sms_text import is_gsm7
 from backend.nlg.formatting import MISSING, format_argument
 
 NBSP = "\xa0"
@@ -137,15 +138,16 @@ TIMELINE = [
     [
         (
             "kl",
-            "• 05 decembarip 2026 07.00: nassiunneqarsimavoq\n"
-            "• 07 decembarip 2026 11.30: uppernarsaatinik nassiussinissannik utaqqivoq",
+            "- 05 decembarip 2026 07.00: nassiunneqarsimavoq\n"
+            "- 07 decembarip 2026 11.30: uppernarsaatinik nassiussinissannik utaqqivoq",
         ),
-        ("da", "• 5. december 2026 07.00: indsendt\n• 7. december 2026 11.30: venter på dokumenter fra dig"),
-        ("sv", "• 5 december 2026 07:00: skickad\n• 7 december 2026 11:30: väntar på handlingar från dig"),
+        ("da", "- 5. december 2026 07.00: indsendt\n- 7. december 2026 11.30: venter på dokumenter fra dig"),
+        ("sv", "- 5 december 2026 07:00: skickad\n- 7 december 2026 11:30: väntar på handlingar från dig"),
     ],
 )
 def test_a_timeline_is_one_line_per_step_in_greenland_time(language: str, shown: str) -> None:
     assert format_argument("timeline", TIMELINE, language) == shown
+    assert is_gsm7(shown)  # an SMS with the timeline is not forced into UCS-2 by the list marks
 
 
 @pytest.mark.parametrize(
