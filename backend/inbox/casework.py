@@ -31,10 +31,15 @@ MAX_TASK_TEXT = 1000
 MAX_DUE_AHEAD = timedelta(days=2 * 366)
 
 
+def plain(text: str) -> str:
+    """Control characters (other than newlines and tabs) removed: a NUL cannot be stored."""
+    return "".join(ch for ch in text if ch in "\n\t" or ch.isprintable())
+
+
 def clean_text(value: Any, *, limit: int, name: str = "text") -> str:
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or not plain(value).strip():
         raise InvalidInput(N_("The text is missing."))
-    text = value.strip()
+    text = plain(value).strip()
     if len(text) > limit:
         raise InvalidInput(N_("The text is too long."), code="too_long")
     return text

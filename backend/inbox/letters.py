@@ -21,6 +21,7 @@ from backend import audit
 from backend.config import Settings
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.inbox.applications import get_application, iso
+from backend.inbox.casework import plain
 from backend.inbox.i18n import CITIZEN_LANGUAGE_WORDS, N_, _, word
 from backend.messaging.service import caseworker_writes
 from backend.models.applications import Application
@@ -89,6 +90,8 @@ def _checked(key: Any, language: Any, title: Any, body: Any) -> tuple[str, str, 
         raise InvalidInput(N_("The key must be 1-40 lower-case letters, digits or _."))
     if language not in LETTER_LANGUAGES:
         raise InvalidInput(N_("language must be kl, da or sv"))
+    if isinstance(title, str) and isinstance(body, str):
+        title, body = plain(title), plain(body)
     if not isinstance(title, str) or not title.strip() or len(title.strip()) > MAX_TITLE:
         raise InvalidInput(N_("The title is missing or too long."))
     if not isinstance(body, str) or not body.strip() or len(body) > MAX_BODY:
@@ -206,8 +209,8 @@ def merge_values(application: Application, *, day: Any, text: Any) -> dict[str, 
     if text not in (None, ""):
         if not isinstance(text, str) or len(text) > MAX_FREE_TEXT:
             raise InvalidInput(N_("The free text is too long."))
-        if text.strip():
-            values["text"] = text.strip()
+        if plain(text).strip():
+            values["text"] = plain(text).strip()
     return values
 
 

@@ -87,6 +87,7 @@ async def test_notes_on_an_application_and_a_person_are_in_the_detail_and_both_e
         (f"{base}/notes", {"text": ""}, 400),
         (f"{base}/notes", {"text": "x" * 4001}, 400),
         (f"{base}/notes", {"note": "x"}, 400),
+        (f"{base}/notes", {"text": "\x00\x07 "}, 400),
         ("/api/caseworker/applications/KL-NOSUCH/notes", {"text": "x"}, 404),
         ("/api/caseworker/persons/notes", {"cpr": "not-a-cpr!", "text": "x"}, 400),
         ("/api/caseworker/persons/notes", {"cpr": "0101011234", "text": "x"}, 404),

@@ -8,6 +8,7 @@ import re
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.inbox.casework import plain
 from backend.inbox.letters import fields_in, fill
 from backend.migrations.runner import upgrade_to_head
 from backend.models.audit import AuditEntry
@@ -178,3 +179,7 @@ def test_the_migration_seeds_lease_payslip_and_decision_letters_in_kl_da_and_sv(
     for key, language, body in rows:
         assert set(fields_in(body)) == {"name", "period", "reference", "date", "text"}, (key, language)
         assert not re.findall(r"\{(?!(?:name|reference|period|date|text)\})", body), (key, language)
+
+
+def test_control_characters_are_dropped_from_a_merged_free_text() -> None:
+    assert plain("Qujanaq\x00.\n\tTak\x07") == "Qujanaq.\n\tTak"
