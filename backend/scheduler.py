@@ -83,7 +83,8 @@ async def claim(db: AsyncSession, job: str, slot: str, now: datetime) -> JobRun 
 
 
 def waiting_condition() -> Any:
-    """Applications that are neither taken over nor assigned-and-opened."""
+    """Applications that are neither taken over, nor waiting for the citizen's documents, nor
+    assigned-and-opened."""
     return and_(
         Application.status.in_(OPEN_STATUSES),
         not_(and_(Application.assigned_caseworker_id.is_not(None), Application.opened_at.is_not(None))),
