@@ -261,3 +261,17 @@ def test_the_citizen_timeline_tells_when_and_what_but_not_who() -> None:
 
     events = [StatusEvent(status=S.SUBMITTED, actor="citizen", at=datetime(2026, 12, 5, 9, 0, tzinfo=UTC))]
     assert st.citizen_timeline(events) == [{"status": "submitted", "at": "2026-12-05T09:00:00+00:00"}]
+
+
+async def test_the_digest_does_not_count_an_application_waiting_for_the_citizen(
+    db: AsyncSession, settings: Settings
+) -> None:
+    from backend.scheduler import waiting_count
+
+    application = await _submitted(db, settings)
+    ref = application.reference
+    assert await waiting_count(db) == 1
+    await _move(db, settings, ref, S.WAITING_FOR_CITIZEN)
+    assert await waiting_count(db) == 0
+    await _move(db, settings, ref, S.RECEIVED)  # the documents arrived
+    assert await waiting_count(db) == 1
