@@ -39,17 +39,19 @@ RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 STOP_GRACE_SECONDS = 10.0  # then SIGKILL: everything is gone well within 20 s
 _PR_SET_PDEATHSIG = 1
+_LIBC = ctypes.CDLL(None, use_errno=True)  # loaded here: the child after fork only calls it
 
 
 def _die_with_parent() -> None:
     """In the child between fork and exec: SIGTERM when the launcher dies, whatever kills it; and
     the default SIGINT handling back (a background launcher inherits it ignored)."""
-    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def spawn(command: list[str], *, env: dict[str, str], log: Path | None) -> subprocess.Popen[bytes]:
-    """A child in its own process group (stopped as a whole by `terminate_groups`)."""
+    """A child in its own process group (stopped as a whole by `terminate_groups`). It gets SIGTERM
+    when the thread that started it ends, so start services from a thread that lives as long."""
     out = open(log, "ab") if log else None  # the child has its own copy
     try:
         return subprocess.Popen(
@@ -181,6 +183,9 @@ class Stack:
                 "BACKEND_URL": self.backend_url,
                 "ACTION_SERVER_URL": self.actions_url,
                 "SANIC_HOST": "127.0.0.1",
+                # Sanic waits this long for open requests and its tasks when stopped (default 15 s;
+                # Rasa's tasks take all of it), well within STOP_GRACE_SECONDS.
+                "SANIC_GRACEFUL_SHUTDOWN_TIMEOUT": "3",
                 "TF_CPP_MIN_LOG_LEVEL": "3",
                 "RASA_TELEMETRY_ENABLED": "false",
                 "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
