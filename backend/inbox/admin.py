@@ -52,8 +52,10 @@ async def create_caseworker(
     totp_secret: str | None = None,
     designated_for_digest: bool = False,
     actor: str = "system",
+    password_hash: str | None = None,
 ) -> Caseworker:
-    """Create a caseworker (TOTP secret generated unless given). Commits."""
+    """Create a caseworker (TOTP secret generated unless given; `password_hash`, when given, is the
+    already computed hash of `password`, which saves a deliberately slow argon2 run). Commits."""
     username = (username or "").strip().lower()
     if not username or len(username) > 64 or not username.replace("_", "").replace("-", "").isalnum():
         raise InvalidInput(N_("username must be letters, digits, - or _"))
@@ -64,7 +66,7 @@ async def create_caseworker(
     caseworker = Caseworker(
         username=username,
         display_name=display_name or username,
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         role=role,
         totp_secret=totp_secret or new_totp_secret(),
         email=email,

@@ -4,6 +4,7 @@ and DEV_TOTP_SECRET when set, else are generated; they are printed at start."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from typing import Any
 
@@ -23,19 +24,32 @@ DEMO_ACCOUNTS = (
 )
 
 
+# argon2 is slow on purpose (about a second here); an instance (and a test run) starts many times with the
+# same development password, so its hash is computed once per process: SHA-256 of password → hash.
+_hashes: dict[str, str] = {}
+
+
+def _demo_password_hash(password: str) -> str:
+    key = hashlib.sha256(password.encode()).hexdigest()
+    if key not in _hashes:
+        _hashes[key] = hash_password(password)
+    return _hashes[key]
+
+
 async def ensure_demo_accounts(db: AsyncSession, settings: Settings) -> tuple[str, str]:
     """Create the demo accounts (or reset their password and secret when they exist). Commits."""
     password = settings.dev_password.reveal() if settings.dev_password else secrets.token_urlsafe(12)
     totp_secret = settings.dev_totp_secret.reveal().upper() if settings.dev_totp_secret else new_totp_secret()
-    password_hash = hash_password(password)  # argon2 is slow on purpose: hash once, not per account
+    password_hash = _demo_password_hash(password)
     for username, role, digest, email in DEMO_ACCOUNTS:
         existing = (
             (await db.execute(select(Caseworker).where(Caseworker.username == username))).scalars().first()
         )
         if existing is not None:
-            existing.password_hash = password_hash
-            existing.totp_secret = totp_secret
-            await db.commit()
+            if (existing.password_hash, existing.totp_secret) != (password_hash, totp_secret):
+                existing.password_hash = password_hash
+                existing.totp_secret = totp_secret
+                await db.commit()
             continue
         caseworker = await create_caseworker(
             db,
@@ -45,6 +59,7 @@ async def ensure_demo_accounts(db: AsyncSession, settings: Settings) -> tuple[st
             email=email,
             totp_secret=totp_secret,
             designated_for_digest=digest,
+            password_hash=password_hash,
         )
         if username == "caseworker1":
             await create_rule(db, start="01.05", end="09.09", caseworker_id=caseworker.id, actor="system")
