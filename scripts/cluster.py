@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from scripts.stack import ROOT, Stack, free_port
+from scripts.stack import ROOT, Stack, _dev_accounts, free_port
 
 DEPLOY = ROOT / "deploy"
 HAPROXY_CONFIG = DEPLOY / "haproxy.cfg"
@@ -93,7 +93,6 @@ class Cluster:
     rasa_database: str  # the tracker store's database, on the same server
     redis_url: str
     var_dir: Path
-    replicas: int = 2
     public_port: int = 0
     extra_env: dict[str, str] = field(default_factory=dict)
     internal_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
@@ -105,8 +104,6 @@ class Cluster:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        if self.replicas != 2:
-            raise ValueError("deploy/haproxy.cfg names two instances of each kind")
         front = {"public": self.public_port or free_port()}
         for name in ("internal", "rasa_front", "actions_front"):
             front[name] = free_port()
@@ -338,6 +335,9 @@ def main() -> int:
     for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(sig, _raise_stopped)
     var_dir = ROOT / "var" / "cluster"
+    var_dir.mkdir(parents=True, exist_ok=True)
+    # The same development caseworker accounts and provider settings as `make run` (var/dev-accounts.env).
+    dev_accounts = _dev_accounts(ROOT / "var")
     names = create_databases("inissiaq_cluster")
     admin_base = ADMIN_URL.rsplit("/", 1)[0]
     cluster = Cluster(
@@ -347,7 +347,7 @@ def main() -> int:
         redis_url=CLUSTER_REDIS_URL,
         var_dir=var_dir,
         public_port=int(os.environ.get("PORT", "0")) or free_port(),
-        extra_env={"INISSIAQ_MODE": os.environ.get("INISSIAQ_MODE", "development")},
+        extra_env={**dev_accounts, "INISSIAQ_MODE": os.environ.get("INISSIAQ_MODE", "development")},
     )
     status = 0
     try:
@@ -361,6 +361,8 @@ def main() -> int:
             f"  Rasa replicas:  {cluster.url('rasa1')} {cluster.url('rasa2')} (via {cluster.url('rasa_front')})\n"
             f"  action servers: {cluster.url('actions1')} {cluster.url('actions2')}\n"
             f"  PostgreSQL: 127.0.0.1:5432/{names[0]} (+ {names[1]}), Redis: {CLUSTER_REDIS_URL}\n"
+            f"  caseworkers:    {cluster.public_url}/inbox/ (admin, caseworker1, caseworker2; password and TOTP "
+            "secret in var/dev-accounts.env)\n"
             "Press Ctrl-C to stop.",
             flush=True,
         )
