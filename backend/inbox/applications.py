@@ -16,6 +16,7 @@ from backend.applications.changes import record_change
 from backend.config import Settings
 from backend.cpr import mask_cpr
 from backend.errors import InvalidInput, NotFound
+from backend.inbox.i18n import N_
 from backend.messaging.service import caseworker_reads, contact_record
 from backend.models.applications import Application
 from backend.models.audit import AuditEntry
@@ -140,7 +141,7 @@ async def get_application(db: AsyncSession, reference: str, *, lock: bool = Fals
         query = query.with_for_update()
     application = (await db.execute(query)).scalars().first()
     if application is None:
-        raise NotFound("unknown application")
+        raise NotFound(N_("unknown application"))
     return application
 
 
@@ -278,7 +279,7 @@ async def assign(
     if to_id is not None:
         target = await db.get(Caseworker, to_id)
         if target is None or not target.active:
-            raise InvalidInput("unknown caseworker")
+            raise InvalidInput(N_("unknown caseworker"))
     changed = application.assigned_caseworker_id != to_id
     if changed:
         application.assigned_caseworker_id = to_id

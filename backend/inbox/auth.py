@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend import audit
 from backend.config import Settings
 from backend.errors import DomainError, Forbidden, TooManyRequests, Unauthorized
+from backend.inbox.i18n import N_
 from backend.models.caseworkers import Caseworker, CaseworkerSession, LoginCode, LoginThrottle
 
 if TYPE_CHECKING:
@@ -103,7 +104,7 @@ async def check_throttle(db: AsyncSession, keys: list[str], settings: Settings) 
     rows = (await db.execute(select(LoginThrottle).where(LoginThrottle.key.in_(keys)))).scalars().all()
     for row in rows:
         if as_utc(row.window_started_at) + window > now and row.failures >= settings.login_max_failures:
-            raise TooManyRequests("too many failed logins; try again later")
+            raise TooManyRequests(N_("too many failed logins; try again later"))
 
 
 async def record_failure(db: AsyncSession, keys: list[str], settings: Settings) -> None:
@@ -179,7 +180,7 @@ async def verify_credentials(
             db, username, address, reason, caseworker_id=caseworker.id if caseworker else None
         )
         await record_failure(db, keys, settings)
-        raise Unauthorized("wrong username, password or code", code="login_failed")
+        raise Unauthorized(N_("wrong username, password or code"), code="login_failed")
     return caseworker
 
 
@@ -251,7 +252,7 @@ async def complete_login(
         reason = "wrong_totp" if totp else "wrong_sms_code" if sms_code else "no_second_factor"
         await audit_failed_login(db, username, address, reason, caseworker_id=caseworker_id)
         await record_failure(db, keys, settings)
-        raise Unauthorized("wrong username, password or code", code="login_failed")
+        raise Unauthorized(N_("wrong username, password or code"), code="login_failed")
     await clear_failures(db, keys)
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
     expires_at = datetime.now(UTC) + timedelta(minutes=settings.caseworker_session_ttl_minutes)
@@ -415,7 +416,7 @@ async def authenticate(request: Request, *, admin: bool = False, check_csrf: boo
         if not sent or not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
             raise Forbidden("missing or wrong CSRF token", code="csrf")
     if admin and not caseworker.is_admin:
-        raise Forbidden("administrators only")
+        raise Forbidden(N_("administrators only"))
     request.ctx.principal = Principal(caseworker, session)
     return request.ctx.principal
 
