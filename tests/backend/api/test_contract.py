@@ -155,7 +155,7 @@ async def backend(database_url: str, data: Data, tmp_path: Path) -> AsyncIterato
     finally:
         process.terminate()
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
@@ -212,7 +212,7 @@ async def _schemathesis(base: str, config: Path, headers: dict[str, str], *selec
         "--phases",
         "examples,fuzzing",
         "--max-examples",
-        "6",
+        "4",
         "--generation-deterministic",
         "--generation-with-security-parameters",
         "false",
