@@ -80,6 +80,16 @@ def create_app(settings: Settings | None = None, *, name: str = "inissiaq", work
         if later:
             app.add_task(_after_migration(app, _hooks(later, "start")), name="after_migration")
 
+    @app.before_server_stop
+    async def _cancel_tasks(app: Sanic) -> None:
+        # Sanic's own clean-up cancels the app's tasks after the loop has stopped and then waits for
+        # them without running the loop: it spins at full CPU for ever. End them here, loop running.
+        tasks = [task for task in app.tasks if task.get_name() != "RunServer" and not task.done()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        app.purge_tasks()
+
     @app.after_server_stop
     async def _close(app: Sanic) -> None:
         for hook in reversed(_hooks(hooks_of, "stop")):
