@@ -1,28 +1,48 @@
-"""Documents in headless Chromium: a caseworker asks for the lease on the application page, the citizen
-sends it in the widget with the keyboard only (Tab to the labelled file input; the file chosen as the
-file chooser would), the widget confirms it in the conversation, and the caseworker sees it with its
-preview on the application page."""
+"""A caseworker's day in headless Chromium: a caseworker asks for the lease on the application page, the
+citizen sends it in the widget with the keyboard only (Tab to the labelled file input; the file chosen as
+the file chooser would), the widget confirms it in the conversation, and the caseworker sees it with its
+preview on the application page, writes a journal note, sets a reminder in ten days and records the
+decision; then the citizen asks for the status and is told the timeline in the conversation's language."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from backend.nlg.formatting import DECISION_WORDS, STATUS_WORDS
+from backend.nlg.render import translate
 from scripts.stack import Stack
 from tests.backend.documents.samples import pdf
 from tests.browser.test_inbox import apply_in_danish, log_in
-from tests.browser.test_widget import active, bot_messages, tab_to
-from tests.conftest import fresh_totp
+from tests.browser.test_widget import active, bot_messages, say, tab_to
+from tests.conftest import applications_of, fresh_totp
 
 pytestmark = pytest.mark.browser
 
 OLE = "0310770038"  # Iserit A/S tenant (Ole Heilmann); used by no other test
 REQUEST = "Send venligst en kopi af din lejekontrakt."
+NOTE = "Lejekontrakten stemmer med registeret."
+REMINDER = "Tjek om huslejen er ændret"
+
+
+def submit_with_keyboard(browser: WebDriver, field_id: str) -> None:
+    """Tab from the form's last field to its button and press Enter."""
+    browser.find_element(By.ID, field_id).send_keys(Keys.TAB)
+    button = active(browser)
+    assert button.tag_name == "button"
+    button.send_keys(Keys.ENTER)
+
+
+def set_date(browser: WebDriver, field_id: str, day: date) -> None:
+    """A date field gets its value as the browser's date picker sets it."""
+    field = browser.find_element(By.ID, field_id)
+    browser.execute_script("arguments[0].value = arguments[1];", field, day.isoformat())
 
 
 def test_the_caseworker_asks_for_the_lease_and_the_citizen_sends_it_with_the_keyboard(
@@ -67,3 +87,29 @@ def test_the_caseworker_asks_for_the_lease_and_the_citizen_sends_it_with_the_key
     WebDriverWait(browser, 30).until(
         lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0;", preview)
     )
+
+    # The caseworker's day goes on: a journal note, a reminder in ten days, the decision.
+    browser.find_element(By.ID, "note-text").send_keys(NOTE)
+    submit_with_keyboard(browser, "note-text")
+    WebDriverWait(browser, 30).until(lambda d: NOTE in d.find_element(By.TAG_NAME, "main").text)
+    set_date(browser, "task-due", date.today() + timedelta(days=10))
+    browser.find_element(By.ID, "task-text").send_keys(REMINDER)
+    submit_with_keyboard(browser, "task-text")
+    WebDriverWait(browser, 30).until(lambda d: REMINDER in d.find_element(By.TAG_NAME, "main").text)
+    Select(browser.find_element(By.ID, "decision")).select_by_value("granted")
+    set_date(browser, "decided-on", date.today())
+    browser.find_element(By.ID, "case-reference").send_keys("WF-2026-0042")
+    submit_with_keyboard(browser, "case-reference")
+    WebDriverWait(browser, 30).until(lambda d: applications_of(stack, OLE)[0]["status"] == "decided")
+    assert "WF-2026-0042" in browser.find_element(By.TAG_NAME, "main").text
+
+    # The citizen asks for the status in the chat (Greenlandic, the conversation's language).
+    browser.get(f"{stack.backend_url}/")
+    if not browser.find_element(By.ID, "chat-input").is_displayed():
+        tab_to(browser, lambda e: e.get_attribute("id") == "chat-open").send_keys(Keys.ENTER)
+    WebDriverWait(browser, 30).until(lambda d: active(d).get_attribute("id") == "chat-input")
+    answer = " ".join(m.text for m in say(browser, "qinnuteqaatiga qanoq ippa?")[-2:])
+    assert reference in answer
+    for status in ("submitted", "received", "waiting_for_citizen", "decided"):
+        assert translate("kl", STATUS_WORDS[status]) in answer, status
+    assert translate("kl", DECISION_WORDS["granted"]) in answer
