@@ -70,12 +70,16 @@ def digest_slot(now: datetime, settings: Settings) -> str | None:
     return None
 
 
-async def claim(db: AsyncSession, job: str, slot: str, now: datetime) -> JobRun | None:
-    """Insert the job run for the slot; None when another instance already has it. Commits."""
+async def claim(
+    db: AsyncSession, job: str, slot: str, now: datetime, *, commit: bool = True
+) -> JobRun | None:
+    """Insert the job run for the slot; None when another instance already has it. Commits, unless
+    `commit=False`: then the claim stands only with the caller's commit, together with the work done
+    in the same transaction (an instance that dies before it leaves the slot to the next one)."""
     run = JobRun(job=job, slot=slot, started_at=now)
     db.add(run)
     try:
-        await db.commit()
+        await (db.commit() if commit else db.flush())
     except IntegrityError:
         await db.rollback()
         return None
@@ -108,7 +112,8 @@ async def send_digest(db: AsyncSession, settings: Settings, *, slot: str, now: d
     from backend.outbox.service import enqueue
 
     now = now or datetime.now(UTC)
-    run = await claim(db, "digest", slot, now)
+    # The claim and the queued e-mails commit together: the outbox then sends them exactly once.
+    run = await claim(db, "digest", slot, now, commit=False)
     if run is None:
         return 0
     count = await waiting_count(db)

@@ -154,3 +154,28 @@ async def test_the_digest_mails_designated_caseworkers_the_count_only(db, sessio
     body = mail.get_body(("plain",)).get_content()
     assert "1" in body and f"{settings.public_base_url}/inbox" in body
     assert not [word for word in PERSONAL if word in body]
+
+
+async def test_a_digest_run_that_fails_after_its_claim_leaves_the_slot_to_the_next_run(
+    db, sessions, settings, monkeypatch
+) -> None:
+    from backend.outbox import service as outbox_service
+
+    await seed_registers(db)
+    await create_caseworker(db, username="ane", email="ane@kommune.gl", designated_for_digest=True)
+    conversation = await create_conversation(db, cpr=AVIAJA)
+    draft = await create_draft(db, conversation, settings)
+    await submit_draft(db, conversation, draft.draft.id, settings)
+    enqueue = outbox_service.enqueue
+
+    async def dies(*args, **kwargs):  # the instance dies between its claim and the e-mails
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(outbox_service, "enqueue", dies)
+    async with sessions() as first:
+        with pytest.raises(RuntimeError):
+            await send_digest(first, settings, slot="test-crash")
+    monkeypatch.setattr(outbox_service, "enqueue", enqueue)
+    async with sessions() as second:
+        assert await send_digest(second, settings, slot="test-crash") == 1
+        assert await send_digest(second, settings, slot="test-crash") == 0
