@@ -19,6 +19,7 @@ from backend.nlg.formatting import DECISION_WORDS, STATUS_WORDS
 from backend.nlg.render import translate
 from scripts.stack import Stack
 from tests.backend.documents.samples import pdf
+from tests.browser.pages import main_text, new_page, wait_for_main
 from tests.browser.test_inbox import apply_in_danish, log_in
 from tests.browser.test_widget import active, bot_messages, say, tab_to
 from tests.conftest import applications_of, fresh_totp
@@ -36,7 +37,8 @@ def submit_with_keyboard(browser: WebDriver, field_id: str) -> None:
     browser.find_element(By.ID, field_id).send_keys(Keys.TAB)
     button = active(browser)
     assert button.tag_name == "button"
-    button.send_keys(Keys.ENTER)
+    with new_page(browser):
+        button.send_keys(Keys.ENTER)
 
 
 def set_date(browser: WebDriver, field_id: str, day: date) -> None:
@@ -61,8 +63,9 @@ def test_the_caseworker_asks_for_the_lease_and_the_citizen_sends_it_with_the_key
     field.send_keys(Keys.TAB)
     button = active(browser)
     assert button.tag_name == "button" and button.text == "Anmod om dokumenter"  # caseworker1 reads Danish
-    button.send_keys(Keys.ENTER)
-    WebDriverWait(browser, 30).until(lambda d: REQUEST in d.find_element(By.TAG_NAME, "main").text)
+    with new_page(browser):
+        button.send_keys(Keys.ENTER)
+    wait_for_main(browser, REQUEST)
 
     browser.get(f"{stack.backend_url}/auth/dev")
     tab_to(browser, lambda e: e.tag_name == "button" and "Ole Heilmann" in e.text).send_keys(Keys.ENTER)
@@ -80,8 +83,8 @@ def test_the_caseworker_asks_for_the_lease_and_the_citizen_sends_it_with_the_key
     WebDriverWait(browser, 10).until(lambda d: active(d).get_attribute("id") == "chat-file")
 
     browser.get(page)
-    main = browser.find_element(By.TAG_NAME, "main")
-    assert "lejekontrakt.pdf" in main.text and "ikke scannet for malware" in main.text
+    shown = main_text(browser)
+    assert "lejekontrakt.pdf" in shown and "ikke scannet for malware" in shown
     preview = browser.find_element(By.CSS_SELECTOR, "img.document-preview")
     browser.execute_script("arguments[0].scrollIntoView();", preview)  # previews load lazily, when seen
     WebDriverWait(browser, 30).until(
@@ -91,17 +94,17 @@ def test_the_caseworker_asks_for_the_lease_and_the_citizen_sends_it_with_the_key
     # The caseworker's day goes on: a journal note, a reminder in ten days, the decision.
     browser.find_element(By.ID, "note-text").send_keys(NOTE)
     submit_with_keyboard(browser, "note-text")
-    WebDriverWait(browser, 30).until(lambda d: NOTE in d.find_element(By.TAG_NAME, "main").text)
+    wait_for_main(browser, NOTE)
     set_date(browser, "task-due", date.today() + timedelta(days=10))
     browser.find_element(By.ID, "task-text").send_keys(REMINDER)
     submit_with_keyboard(browser, "task-text")
-    WebDriverWait(browser, 30).until(lambda d: REMINDER in d.find_element(By.TAG_NAME, "main").text)
+    wait_for_main(browser, REMINDER)
     Select(browser.find_element(By.ID, "decision")).select_by_value("granted")
     set_date(browser, "decided-on", date.today())
     browser.find_element(By.ID, "case-reference").send_keys("WF-2026-0042")
     submit_with_keyboard(browser, "case-reference")
     WebDriverWait(browser, 30).until(lambda d: applications_of(stack, OLE)[0]["status"] == "decided")
-    assert "WF-2026-0042" in browser.find_element(By.TAG_NAME, "main").text
+    wait_for_main(browser, "WF-2026-0042")
 
     # The citizen asks for the status in the chat (Greenlandic, the conversation's language).
     browser.get(f"{stack.backend_url}/")

@@ -11,6 +11,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from scripts.stack import Stack
+from tests.browser.pages import main_text, new_page, texts_of, wait_for_main
 from tests.conftest import DEV_PASSWORD, DEV_TOTP_SECRET, Citizen, applications_of, fresh_totp, texts
 
 pytestmark = pytest.mark.browser
@@ -38,7 +39,8 @@ def log_in(browser: WebDriver, stack: Stack, code: str) -> None:
     browser.find_element(By.NAME, "username").send_keys("caseworker1")
     browser.find_element(By.NAME, "password").send_keys(DEV_PASSWORD)
     browser.find_element(By.NAME, "totp").send_keys(code)
-    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    with new_page(browser):
+        browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
 
 
 def test_a_caseworker_logs_in_with_password_and_totp_and_answers_a_message(
@@ -64,16 +66,15 @@ def test_a_caseworker_logs_in_with_password_and_totp_and_answers_a_message(
         assert cookie is not None and cookie["httpOnly"] and cookie["sameSite"] == "Strict"
 
         browser.get(f"{stack.backend_url}/inbox/applications/{reference}")
-        assert (
-            "Min søn Hans er flyttet hjemmefra den 1. november."
-            in browser.find_element(By.TAG_NAME, "main").text
-        )
+        assert "Min søn Hans er flyttet hjemmefra den 1. november." in main_text(browser)
         answer = "Vi behandler den i denne uge. Venlig hilsen kommunen"
         browser.find_element(By.CSS_SELECTOR, "textarea[name=text]").send_keys(answer)
-        browser.find_element(By.XPATH, "//button[text()='Send besked']").click()  # caseworker1 reads Danish
-        WebDriverWait(browser, 20).until(
-            lambda d: answer in d.find_element(By.TAG_NAME, "main").text and "/messages" not in d.current_url
-        )
+        with new_page(browser):
+            browser.find_element(
+                By.XPATH, "//button[text()='Send besked']"
+            ).click()  # caseworker1 reads Danish
+        assert "/messages" not in browser.current_url  # back on the application page
+        wait_for_main(browser, answer, timeout=20)
         assert answer in texts(citizen.say("/read_messages"))  # the citizen reads it in the chat
     finally:
         citizen.close()
@@ -90,6 +91,6 @@ def test_the_list_shows_a_new_application_without_a_reload(stack: Stack, browser
     citizen, reference = apply_in_danish(stack, UJARAK)
     citizen.close()
 
-    WebDriverWait(browser, 30).until(lambda d: reference in d.find_element(By.TAG_NAME, "main").text)
+    wait_for_main(browser, reference)
     assert browser.execute_script("return window.notReloaded === true;")
-    assert "Ny ansøgning" in browser.find_element(By.ID, "live-status").text
+    assert "Ny ansøgning" in texts_of(browser, "#live-status")[0]

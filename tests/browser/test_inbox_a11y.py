@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from babel.dates import format_date
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -21,6 +20,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from scripts.stack import Stack
+from tests.browser.pages import main_text, new_page, texts_of, wait_for_main
 from tests.conftest import DEV_PASSWORD, Citizen, applications_of, fresh_totp
 
 pytestmark = pytest.mark.browser
@@ -55,24 +55,9 @@ def tab_to(browser: WebDriver, wanted: Callable[[WebElement], bool], *, limit: i
     raise AssertionError("never reached the wanted element with Tab")
 
 
-def main_text(browser: WebDriver) -> str:
-    return browser.find_element(By.TAG_NAME, "main").text
-
-
 def page_language(browser: WebDriver) -> str:
-    """The `lang` of the page's <html>; "" while a new page replaces the old one."""
-    try:
-        return browser.find_element(By.TAG_NAME, "html").get_attribute("lang") or ""
-    except StaleElementReferenceException:
-        return ""
-
-
-def shows(browser: WebDriver, text: str) -> bool:
-    """Whether the page's <main> shows `text`; False while a new page replaces the old one."""
-    try:
-        return text in main_text(browser)
-    except StaleElementReferenceException:
-        return False
+    """The `lang` of the page's <html>, read in one step."""
+    return browser.execute_script("return document.documentElement.lang;") or ""
 
 
 def test_the_start_page_and_the_inbox_login_have_no_accessibility_violations(
@@ -106,7 +91,8 @@ def test_the_inbox_pages_have_no_violations_and_switch_language_by_keyboard(
     browser.get(f"{stack.backend_url}/inbox/login")
     browser.find_element(By.NAME, "username").send_keys(CASEWORKER)
     browser.find_element(By.NAME, "password").send_keys(DEV_PASSWORD)
-    browser.find_element(By.NAME, "totp").send_keys(fresh_totp(CASEWORKER) + Keys.ENTER)
+    with new_page(browser):
+        browser.find_element(By.NAME, "totp").send_keys(fresh_totp(CASEWORKER) + Keys.ENTER)
     WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.ID, "live-status"))
 
     browser.get(f"{stack.backend_url}/inbox?filter=all")
@@ -118,12 +104,14 @@ def test_the_inbox_pages_have_no_violations_and_switch_language_by_keyboard(
     # A secure message from the application page opens a thread with the citizen.
     question = "Send venligst din lejekontrakt."
     browser.find_element(By.ID, "message-text").send_keys(question)
-    browser.find_element(By.XPATH, "//button[text()='Send besked']").click()
-    WebDriverWait(browser, 20).until(lambda d: shows(d, question))
+    with new_page(browser):
+        browser.find_element(By.XPATH, "//button[text()='Send besked']").click()
+    wait_for_main(browser, question, timeout=20)
 
     browser.get(f"{stack.backend_url}/inbox/messages?filter=all")
-    browser.find_element(By.LINK_TEXT, "Karl Kreutzmann").click()
-    WebDriverWait(browser, 20).until(lambda d: shows(d, question))
+    with new_page(browser):
+        browser.find_element(By.LINK_TEXT, "Karl Kreutzmann").click()
+    wait_for_main(browser, question, timeout=20)
     assert accessibility_violations(browser) == []
 
     browser.get(f"{stack.backend_url}/inbox/applications/{reference}")
@@ -142,10 +130,11 @@ def test_the_inbox_pages_have_no_violations_and_switch_language_by_keyboard(
                 switch = tab_to(browser, lambda e: e.get_attribute("id") == "inbox-language")
                 switch.send_keys(option)
                 button = tab_to(browser, lambda e: e.get_attribute("type") == "submit")
-                button.send_keys(Keys.ENTER)
-                WebDriverWait(browser, 20).until(lambda d, lang=language: page_language(d) == lang)
+                with new_page(browser):
+                    button.send_keys(Keys.ENTER)
+                assert page_language(browser) == language
             assert f"/inbox/applications/{reference}" in browser.current_url
-            headings = [h.text for h in browser.find_elements(By.TAG_NAME, "h2")]
+            headings = texts_of(browser, "h2")
             assert heading in headings, (language, headings)
             assert date_text in main_text(browser), (language, date_text)
             assert not re.search(r"\d{4}-\d{2}-\d{2}T", main_text(browser))  # no ISO time stamps shown
@@ -153,5 +142,6 @@ def test_the_inbox_pages_have_no_violations_and_switch_language_by_keyboard(
         browser.get(f"{stack.backend_url}/inbox")  # back to Danish for whoever logs in as them next
         select = browser.find_element(By.ID, "inbox-language")
         select.send_keys("Dansk")
-        browser.find_element(By.CSS_SELECTOR, "form.language-switch button").click()
-        WebDriverWait(browser, 20).until(lambda d: page_language(d) == "da")
+        with new_page(browser):
+            browser.find_element(By.CSS_SELECTOR, "form.language-switch button").click()
+        assert page_language(browser) == "da"

@@ -1,0 +1,60 @@
+"""Reading inbox pages without racing their live updates or a navigation.
+
+An inbox page replaces the content of its <main> when a server-sent event says something changed
+(backend/inbox/static/live-updates.js), and a submitted form navigates to a new page. An element
+found before either is stale after it, and a test that finds an element and then reads it races both.
+These helpers read what a test needs in one script run inside the page, which the page's own scripts
+cannot interrupt, and wait for a navigation to finish before the next page is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from selenium.common.exceptions import JavascriptException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.ui import WebDriverWait
+
+# A script can meet a page whose document is being replaced; the next poll reads the new one.
+_RETRY = (JavascriptException,)
+
+
+def main_text(browser: WebDriver) -> str:
+    """The rendered text of the page's <main>, read in one step ("" while there is none)."""
+    text = browser.execute_script("var m = document.querySelector('main'); return m ? m.innerText : '';")
+    return text or ""
+
+
+def texts_of(browser: WebDriver, selector: str) -> list[str]:
+    """The rendered text of every element matching `selector`, read in one step."""
+    found = browser.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0]), function (e) { return e.innerText; });",
+        selector,
+    )
+    return list(found or [])
+
+
+def wait_for_main(browser: WebDriver, text: str, timeout: float = 30) -> str:
+    """Wait until <main> shows `text`; returns the whole text then."""
+    shown: list[str] = []
+
+    def shows(driver: WebDriver) -> bool:
+        shown[:] = [main_text(driver)]
+        return text in shown[0]
+
+    WebDriverWait(browser, timeout, ignored_exceptions=_RETRY).until(shows)
+    return shown[0]
+
+
+@contextmanager
+def new_page(browser: WebDriver, timeout: float = 30) -> Iterator[None]:
+    """Around an action that navigates (a submitted form): afterwards, the new page has loaded."""
+    old = browser.find_element(By.TAG_NAME, "html")
+    yield
+    WebDriverWait(browser, timeout).until(staleness_of(old))
+    WebDriverWait(browser, timeout, ignored_exceptions=_RETRY).until(
+        lambda d: d.execute_script("return document.readyState") == "complete"
+    )
