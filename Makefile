@@ -101,10 +101,19 @@ oidc-deps:
 test: venvs catalogs browser-deps oidc-deps design-deps haproxy-deps
 	$(BACKEND_VENV)/bin/ruff check backend actions bot privacy tests scripts
 	$(BACKEND_VENV)/bin/ruff format --check backend actions bot privacy tests scripts
-	@# The backend suite (one core, PostgreSQL) and the Rasa side (the other core) run side by side;
-	@# each prints its output when it ends. Then the end-to-end tests, which need the trained model.
+	@# Two cores. First the backend suite (PostgreSQL) beside the Rasa side (checks, training, stories);
+	@# each prints its output when it ends. Then the end-to-end tests, which need the trained model:
+	@# those with processes of their own beside those sharing one stack, which leave a core half idle;
+	@# the NLU evaluation (another training) fills it at a lower priority.
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-backend test-rasa
-	$(BACKEND_VENV)/bin/pytest -q -p no:cacheprovider tests/e2e tests/browser
+	$(MAKE) --no-print-directory -j3 --output-sync=target test-e2e-own test-e2e-shared test-nlu-eval
+
+.PHONY: test-e2e-own test-e2e-shared
+test-e2e-own:
+	$(BACKEND_VENV)/bin/pytest -q -p no:cacheprovider -m own_stack tests/e2e
+
+test-e2e-shared:
+	$(BACKEND_VENV)/bin/pytest -q -p no:cacheprovider -m "not own_stack" tests/e2e tests/browser
 
 .PHONY: test-backend
 test-backend:
@@ -116,7 +125,10 @@ test-rasa:
 	$(RASA_VENV)/bin/pytest -q -p no:cacheprovider tests/actions tests/bot tests/nlu
 	@model=$$($(RPY) scripts/model.py train) && \
 		PYTHONPATH=$(CURDIR) $(RASA) test core --model "$$model" --stories tests/stories --out var/test-results/core --fail-on-prediction-errors
-	$(RPY) scripts/nlu_eval.py --cached
+
+.PHONY: test-nlu-eval
+test-nlu-eval:
+	TF_INTER_OP_PARALLELISM_THREADS=1 TF_INTRA_OP_PARALLELISM_THREADS=1 nice -n 10 $(RPY) scripts/nlu_eval.py --cached
 
 # ---------------------------------------------------------------- bench
 .PHONY: bench

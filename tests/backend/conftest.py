@@ -20,6 +20,7 @@ from backend.config import Secret, Settings
 from backend.db import create_engine, create_session_factory
 from backend.migrations.runner import upgrade_to_head_async
 from backend.models import Base
+from tests.backend.asgi import start_once_client
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 _app_names = itertools.count()
@@ -84,11 +85,18 @@ def settings(database_url: str) -> Settings:
         database_url=database_url,
         internal_secret=Secret("test-internal-secret"),
         session_secret=Secret("test-session-secret"),
+        # A known demo password: its argon2 hash is computed once per process (backend/inbox/demo.py),
+        # not at every start of an application.
+        dev_password=Secret("test-Caseworker-pa55"),
         rasa_url="http://127.0.0.1:9",  # nothing listens: tests that need Rasa start their own fake
         background_workers=False,
     )
 
 
 @pytest.fixture
-def app(settings: Settings, engine: AsyncEngine):  # type: ignore[no-untyped-def]
-    return create_app(settings, name=f"inissiaq_test_{next(_app_names)}")
+async def app(settings: Settings, engine: AsyncEngine):  # type: ignore[no-untyped-def]
+    """The web application, started on its first request and stopped when the test ends."""
+    app = create_app(settings, name=f"inissiaq_test_{next(_app_names)}")
+    client = start_once_client(app)
+    yield app
+    await client.stop()

@@ -50,7 +50,7 @@ from scripts.stack import ROOT, free_port
 from tests.conftest import ALWAYS_OPEN, DEV_PASSWORD, DEV_TOTP_SECRET, TWILIO_SID, TWILIO_TOKEN
 from tests.fakes.twilio_api import FakeTwilio
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.own_stack]
 
 INISSIAQ = ROOT / ".venv-backend" / "bin" / "inissiaq"
 REFERENCE = re.compile(r"\bBS-[23456789ABCDEFGHJKMNPQRSTWXYZ]{6}\b")

@@ -22,7 +22,7 @@ import pytest
 from scripts.cluster import HAPROXY_CONFIG, haproxy_binary
 from scripts.stack import free_port
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.own_stack]
 
 
 class StandIn:

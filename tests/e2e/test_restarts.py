@@ -30,7 +30,7 @@ from tests.conftest import (
     applications_of,
 )
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.own_stack]
 
 EMMA = "1407943816"  # Iserit A/S tenant with a Danish mobile number in the register
 RESTART_TIMEOUT = 300

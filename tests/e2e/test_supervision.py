@@ -23,6 +23,8 @@ import pytest
 
 from scripts.stack import ROOT, free_port
 
+pytestmark = [pytest.mark.e2e, pytest.mark.own_stack]
+
 MARKER = "INISSIAQ_SUPERVISION_RUN"
 STOP_SECONDS = 20.0  # the contract: everything gone and every port free within this
 START_SECONDS = 300.0  # a loaded machine may need minutes

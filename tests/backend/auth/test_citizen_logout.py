@@ -96,14 +96,16 @@ async def test_the_widgets_answer_to_log_out_says_the_session_ended_and_clears_t
     async def rasa(request: httpx.Request) -> httpx.Response:
         """What the action server does on "log out": the internal API ends the session mid-turn."""
         body = json.loads(request.content)
+        if body.get("message") != "log ud":
+            return httpx.Response(200, json=[])
         async with sessions() as other:
             await web_sessions.end_for_conversation(other, body["sender"])
             await other.commit()
         return httpx.Response(200, json=[{"recipient_id": body["sender"], "text": "Du er logget ud."}])
 
+    app.ctx.rasa_transport = httpx.MockTransport(rasa)
     browser = Browser(app)
     await browser.login(AVIAJA)
-    app.ctx.rasa_transport = httpx.MockTransport(rasa)
     answer = (await browser.say("log ud")).json
     assert answer["session_ended"] is True and answer["authenticated"] is False
     assert [m["text"] for m in answer["messages"]] == ["Du er logget ud."]
