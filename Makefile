@@ -128,7 +128,7 @@ test-rasa:
 
 .PHONY: test-nlu-eval
 test-nlu-eval:
-	TF_INTER_OP_PARALLELISM_THREADS=1 TF_INTRA_OP_PARALLELISM_THREADS=1 nice -n 10 $(RPY) scripts/nlu_eval.py --cached
+	nice -n 10 $(RPY) scripts/nlu_eval.py --cached
 
 # ---------------------------------------------------------------- bench
 .PHONY: bench

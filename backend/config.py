@@ -97,6 +97,9 @@ class Settings:
     opening_hours: str = "mon=08:00-15:00;tue=08:00-15:00;wed=08:00-15:00;thu=08:00-15:00;fri=08:00-14:00"
     notification_window_minutes: int = 15  # messages within this window share one notification
     digest_time: str = "09:00"  # local time (America/Nuuk), Monday to Friday on working days
+    # Development only: the scheduler's clock starts at this ISO date-time when the process starts
+    # (to try the digest or the purge at a chosen moment); empty: the real clock.
+    scheduler_clock_start: str = ""
     history_retention_days: int = 730  # purge: taken-over/decided applications, messages, audit
     draft_retention_days: int = 30  # an unsent draft is purged this long after its last answer
     conversation_retention_days: int = 30  # an idle conversation nothing refers to; Rasa's tracker events
@@ -190,6 +193,7 @@ class Settings:
             opening_hours=_env("OPENING_HOURS", defaults.opening_hours),
             notification_window_minutes=int(_env("NOTIFICATION_WINDOW_MINUTES", "15")),
             digest_time=_env("DIGEST_TIME", defaults.digest_time),
+            scheduler_clock_start=_env("SCHEDULER_CLOCK_START", ""),
             history_retention_days=int(_env("HISTORY_RETENTION_DAYS", "730")),
             draft_retention_days=int(_env("DRAFT_RETENTION_DAYS", "30")),
             conversation_retention_days=int(_env("CONVERSATION_RETENTION_DAYS", "30")),

@@ -12,6 +12,7 @@ import html
 import logging
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -53,6 +54,19 @@ def is_office_holiday(day: date) -> bool:
 
 def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and not is_office_holiday(day)
+
+
+_PROCESS_STARTED = monotonic()
+
+
+def scheduler_now(settings: Settings) -> datetime:
+    """The scheduler's clock: the real time, or in development, with SCHEDULER_CLOCK_START, a clock
+    that started at that moment when this process started (the settings check refuses it in
+    production)."""
+    if not settings.scheduler_clock_start:
+        return datetime.now(UTC)
+    start = datetime.fromisoformat(settings.scheduler_clock_start)
+    return start.astimezone(UTC) + timedelta(seconds=monotonic() - _PROCESS_STARTED)
 
 
 def local_now(now: datetime, settings: Settings) -> datetime:
@@ -239,7 +253,7 @@ async def tick(
 async def _loop(app: Any) -> None:
     while True:
         try:
-            await tick(app.ctx.sessions, app.ctx.settings)
+            await tick(app.ctx.sessions, app.ctx.settings, scheduler_now(app.ctx.settings))
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -23,7 +23,7 @@ import os
 import sys
 import typing
 from collections.abc import Callable, Iterable, Mapping
-from datetime import time
+from datetime import datetime, time
 from urllib.parse import urlsplit
 
 from backend.config import Settings
@@ -233,6 +233,18 @@ def times(settings: Settings) -> Iterable[str]:
         time.fromisoformat(settings.digest_time)
     except ValueError:
         yield f"DIGEST_TIME: {settings.digest_time!r} is not a time such as 09:00"
+    if settings.scheduler_clock_start:
+        if settings.mode != "development":
+            yield "SCHEDULER_CLOCK_START: a development setting; remove it in production"
+        try:
+            start = datetime.fromisoformat(settings.scheduler_clock_start)
+        except ValueError:
+            start = None
+        if start is None or start.tzinfo is None:
+            yield (
+                f"SCHEDULER_CLOCK_START: {settings.scheduler_clock_start!r} is not a date-time with its "
+                "offset, such as 2026-12-07T09:00:00-02:00"
+            )
 
 
 def totp_secrets(settings: Settings) -> Iterable[str]:

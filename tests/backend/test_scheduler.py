@@ -1,6 +1,6 @@
 import asyncio
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,7 +11,7 @@ from backend.applications.drafts import save_answers
 from backend.models.applications import Draft
 from backend.models.scheduling import JobRun
 from backend.models.states import ApplicationStatus
-from backend.scheduler import claim, digest_slot, is_working_day, purge, waiting_count
+from backend.scheduler import claim, digest_slot, is_working_day, purge, scheduler_now, waiting_count
 from tests.backend.applications.factories import (
     AVIAJA,
     create_conversation,
@@ -29,6 +29,16 @@ def _nuuk(year: int, month: int, day: int, hour: int, minute: int = 0) -> dateti
 def test_the_digest_is_due_at_nine_on_a_monday(settings) -> None:
     assert digest_slot(_nuuk(2026, 6, 22, 9), settings) == "2026-06-22"
     assert digest_slot(_nuuk(2026, 6, 22, 8, 59), settings) is None
+
+
+def test_the_scheduler_clock_is_real_unless_a_development_start_is_set(settings) -> None:
+    before = datetime.now(UTC)
+    assert before <= scheduler_now(settings) <= datetime.now(UTC)
+    monday_nine = _nuuk(2026, 12, 7, 9)
+    moved = scheduler_now(replace(settings, scheduler_clock_start=monday_nine.isoformat()))
+    # It started at that moment when this process started and has run on since.
+    assert monday_nine <= moved < monday_nine + timedelta(hours=1)
+    assert digest_slot(moved, settings) == "2026-12-07"
 
 
 def test_no_digest_on_a_saturday_on_the_national_day_or_on_christmas_eve(settings) -> None:

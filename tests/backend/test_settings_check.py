@@ -91,6 +91,8 @@ def test_the_development_and_a_complete_production_configuration_pass() -> None:
         ({"opening_hours": "mon=15:00-08:00"}, "OPENING_HOURS"),
         ({"digest_time": "9 o'clock"}, "DIGEST_TIME"),
         ({"digest_time": "25:00"}, "DIGEST_TIME"),
+        ({"scheduler_clock_start": "Monday 9 o'clock"}, "SCHEDULER_CLOCK_START"),
+        ({"scheduler_clock_start": "2026-12-07T09:00:00"}, "SCHEDULER_CLOCK_START"),  # no offset
     ],
 )
 def test_each_bad_setting_is_named(changes: dict[str, Any], named: str) -> None:
@@ -109,6 +111,7 @@ def test_zero_is_allowed_where_it_means_off_or_none() -> None:
         ({"session_secret": Secret("")}, "INISSIAQ_SESSION_SECRET"),
         ({"dev_password": Secret("e2e-Caseworker-pa55")}, "DEV_PASSWORD"),
         ({"dev_totp_secret": Secret(TOTP_160)}, "DEV_TOTP_SECRET"),
+        ({"scheduler_clock_start": "2026-12-07T09:00:00-02:00"}, "SCHEDULER_CLOCK_START"),
         ({"public_base_url": "http://boligsikring.example.gl"}, "PUBLIC_BASE_URL"),
         ({"twilio_account_sid": DEV_PROVIDER_DEFAULTS["TWILIO_ACCOUNT_SID"]}, "TWILIO_ACCOUNT_SID"),
         (

@@ -14,6 +14,11 @@ comes back as systemd would start it again (the unit's RestartSec). Then:
 - every citizen turn got an answer: a web turn a 200 with messages (an apology is allowed), an SMS
   turn at least one reply; never a 5xx or silence.
 
+Then the 09:00 digest: both workers start again with their scheduler's clock at 09:00 of a working day
+(SCHEDULER_CLOCK_START, a development setting; until then it stood on a Sunday), race for the slot, and
+once the e-mails are out one worker is killed and comes back: each designated caseworker gets exactly
+one digest e-mail (a real SMTP server on loopback) and the slot has one run.
+
 Then PostgreSQL is stopped (immediate shutdown, as a crash) and started again: every web instance's
 /readyz answers 503 naming the database while it is down and 200 after, and no acknowledged
 application (a reference the citizen was shown) is lost.
@@ -35,19 +40,25 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from twilio.request_validator import RequestValidator
 
 from backend.channels import texts as gateway_texts
+from backend.inbox.demo import DEMO_ACCOUNTS
 from backend.nlg.render import translate
+from backend.scheduler import TICK_SECONDS, is_working_day
 from scripts.cluster import Cluster, http_status
 from scripts.model import model_path
 from scripts.stack import ROOT, free_port
 from tests.conftest import ALWAYS_OPEN, DEV_PASSWORD, DEV_TOTP_SECRET, TWILIO_SID, TWILIO_TOKEN
+from tests.fakes.smtp_server import SmtpRecorder
 from tests.fakes.twilio_api import FakeTwilio
 
 pytestmark = [pytest.mark.e2e, pytest.mark.own_stack]
@@ -60,6 +71,7 @@ SMS_CITIZENS = {"+299559801": "1201791123", "+299559802": "2102902345"}  # kl te
 QUESTIONS_DA = ["Hvad er boligsikring?", "Hvilke dokumenter skal jeg bruge?", "Hvor lang tid tager det?"]
 QUESTIONS_KL = ["Boligsikring sunaava?"]
 STATUS_QUESTION = {"da": "Hvad er status på min ansøgning?", "kl": "qinnuteqaatiga qanoq ippa?"}
+NUUK = ZoneInfo("America/Nuuk")
 START_TIMEOUT = 600  # Rasa loads its model in about a minute alone, far longer on a busy machine
 SMS_REPLY_TIMEOUT = 90
 
@@ -181,6 +193,7 @@ class Topology:
     postgres: OwnPostgres
     redis: OwnRedis
     twilio: FakeTwilio
+    smtp: SmtpRecorder
 
 
 @pytest.fixture(scope="module")
@@ -193,12 +206,14 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
     postgres.start()
     redis = OwnRedis(base)
     twilio = FakeTwilio(TWILIO_SID, TWILIO_TOKEN)
+    smtp = SmtpRecorder()
     cluster: Cluster | None = None
     try:
         postgres.create("inissiaq")
         postgres.create("inissiaq_rasa")
         redis.start()
         twilio.start_in_thread()
+        smtp.start()
         cluster = Cluster(
             model=model,
             database_url=postgres.url("inissiaq"),
@@ -217,16 +232,21 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
                 "TWILIO_FROM_NUMBER": "+299321000",
                 "TWILIO_API_BASE": twilio.base_url,
                 "OUTBOX_RETRY_BASE_SECONDS": "0.2",
+                "SMTP_HOST": "127.0.0.1",
+                "SMTP_PORT": str(smtp.port),
+                # No digest before the test asks for one: the scheduler's clock is on a Sunday.
+                "SCHEDULER_CLOCK_START": at_nine(sunday_before(last_working_day())).isoformat(),
             },
         )
         cluster.start()
         cluster.wait_ready(timeout=START_TIMEOUT)
-        yield Topology(cluster, postgres, redis, twilio)
+        yield Topology(cluster, postgres, redis, twilio, smtp)
     finally:
         if cluster is not None:
             cluster.stop()
         redis.kill()
         twilio.stop_in_thread()
+        smtp.stop()
         with contextlib.suppress(subprocess.CalledProcessError):
             postgres.stop("immediate")
         shutil.rmtree(postgres.dir, ignore_errors=True)
@@ -454,6 +474,71 @@ def kill_and_wait(topology: Topology, victim: str, record: Record) -> None:
     until(lambda: record.turns >= turns_before + 3, timeout=120, what=f"turns after killing {victim}")
 
 
+def last_working_day() -> date:
+    """Today in Nuuk if it is a working day, otherwise the working day before (the test may run on a
+    Saturday; the scheduler's clock is then set back to that day's 09:00, never forward)."""
+    day = datetime.now(NUUK).date()
+    while not is_working_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+def sunday_before(day: date) -> date:
+    return day - timedelta(days=day.weekday() + 1)
+
+
+def at_nine(day: date) -> datetime:
+    """09:00 in Nuuk on `day`, the digest's time."""
+    return datetime.combine(day, clock_time(9, 0), tzinfo=NUUK)
+
+
+def restart_with_new_environment(cluster: Cluster, worker: str) -> None:
+    """SIGKILL; the supervisor starts it again as systemd would, with the cluster's environment now."""
+    restarts = cluster.restarts.get(worker, 0)
+    pid = cluster.kill(worker, signal.SIGKILL)
+    until(lambda: cluster.restarts.get(worker, 0) > restarts, timeout=30, what=f"{worker} restarted")
+    assert cluster.processes[worker].pid != pid
+
+
+def digest_goes_out_once_from_two_workers_one_killed_after_the_claim(topology: Topology) -> None:
+    """Both workers start again with their scheduler's clock at 09:00 of a working day (a development
+    setting; the applications of the load above are waiting), so both find the digest due at once and
+    race for it. Once it is delivered, worker1 is killed and comes back with its clock at 09:00 again.
+    After every worker has looked at the slot again, each designated caseworker has exactly one digest
+    e-mail and the slot one run."""
+    cluster = topology.cluster
+    day = last_working_day().isoformat()
+    cluster.extra_env["SCHEDULER_CLOCK_START"] = at_nine(last_working_day()).isoformat()
+    for worker in ("worker1", "worker2"):
+        restart_with_new_environment(cluster, worker)
+    recipients = sorted(email for _, _, designated, email in DEMO_ACCOUNTS if designated)
+    assert recipients
+
+    def digest_runs() -> list[str]:
+        return [
+            s
+            for s in topology.postgres.query("inissiaq", "SELECT slot FROM job_runs WHERE job = 'digest'")
+            if s == day
+        ]
+
+    def sent_digests() -> list[str]:
+        rows = topology.postgres.query(
+            "inissiaq", "SELECT recipient FROM outbox_messages WHERE kind = 'digest' AND status = 'sent'"
+        )
+        return sorted(rows)
+
+    until(lambda: sent_digests() == recipients, timeout=180, what="the digest e-mails sent")
+    restart_with_new_environment(cluster, "worker1")
+    cluster.wait_healthy(["worker1", "worker2"], timeout=START_TIMEOUT)
+    time.sleep(TICK_SECONDS + 5)  # every worker, the restarted one too, has looked at the slot again
+    assert digest_runs() == [day]
+    assert sent_digests() == recipients
+    for address in recipients:
+        mails = topology.smtp.to(address)
+        assert len(mails) == 1, f"{len(mails)} digest e-mails to one caseworker"
+        assert f"{cluster.public_url}/inbox" in mails[0].get_body(preferencelist=("plain",)).get_content()
+
+
 def test_processes_killed_under_load_lose_nothing_and_every_turn_is_answered(topology: Topology) -> None:
     cluster = topology.cluster
     record, stop = Record(), threading.Event()
@@ -498,6 +583,8 @@ def test_processes_killed_under_load_lose_nothing_and_every_turn_is_answered(top
     queued = Counter(tuple(json.loads(row)) for row in rows)
     assert sent, "no SMS was sent"
     assert {key: n for key, n in sent.items() if n > queued[key]} == {}
+
+    digest_goes_out_once_from_two_workers_one_killed_after_the_claim(topology)
 
     # PostgreSQL crashes and comes back: readiness fails while it is down, nothing acknowledged is lost.
     acknowledged = set(record.references.values())
