@@ -101,34 +101,38 @@ oidc-deps:
 test: venvs catalogs browser-deps oidc-deps design-deps haproxy-deps
 	$(BACKEND_VENV)/bin/ruff check backend actions bot privacy tests scripts
 	$(BACKEND_VENV)/bin/ruff format --check backend actions bot privacy tests scripts
-	@# Two cores. First the backend suite (PostgreSQL) beside the Rasa side (checks, training, stories);
-	@# each prints its output when it ends. Then the end-to-end tests, which need the trained model:
-	@# those with processes of their own beside those sharing one stack, which leave a core half idle;
-	@# the NLU evaluation (another training) fills it at a lower priority.
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-backend test-rasa
+	@# Two cores. First the training of the model (the longest job) beside the backend suite
+	@# (PostgreSQL), then the Rasa side's quick checks where the backend suite ran; each job prints its
+	@# output when it ends. Then the end-to-end tests, which need the trained model: those with
+	@# processes of their own beside those sharing one stack, which leave a core half idle; the NLU
+	@# evaluation (another training) fills it at a lower priority.
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-rasa-model test-backend test-rasa-checks
 	$(MAKE) --no-print-directory -j3 --output-sync=target test-e2e-own test-e2e-shared test-nlu-eval
 
-.PHONY: test-e2e-own test-e2e-shared
+.PHONY: test-backend test-rasa test-rasa-checks test-rasa-model test-nlu-eval test-e2e-own test-e2e-shared
+test-backend:
+	$(BACKEND_VENV)/bin/pytest -q -p no:cacheprovider tests/backend tests/locales
+
+# The Rasa side: the checks of the training data and the Python tests of actions/bot/NLU component,
+# then the model (trained when its inputs changed) against the test stories.
+test-rasa: test-rasa-checks test-rasa-model
+
+test-rasa-checks:
+	PYTHONPATH=$(CURDIR) $(RASA) data validate --domain domain.yml --data data --config config.yml --fail-on-warnings
+	$(RASA_VENV)/bin/pytest -q -p no:cacheprovider tests/actions tests/bot tests/nlu
+
+test-rasa-model:
+	@model=$$($(RPY) scripts/model.py train) && \
+		PYTHONPATH=$(CURDIR) $(RASA) test core --model "$$model" --stories tests/stories --out var/test-results/core --fail-on-prediction-errors
+
+test-nlu-eval:
+	nice -n 10 $(RPY) scripts/nlu_eval.py --cached
+
 test-e2e-own:
 	$(BACKEND_VENV)/bin/pytest -q -p no:cacheprovider -m own_stack tests/e2e
 
 test-e2e-shared:
 	$(BACKEND_VENV)/bin/pytest -q -p no:cacheprovider -m "not own_stack" tests/e2e tests/browser
-
-.PHONY: test-backend
-test-backend:
-	$(BACKEND_VENV)/bin/pytest -q -p no:cacheprovider tests/backend tests/locales
-
-.PHONY: test-rasa
-test-rasa:
-	PYTHONPATH=$(CURDIR) $(RASA) data validate --domain domain.yml --data data --config config.yml --fail-on-warnings
-	$(RASA_VENV)/bin/pytest -q -p no:cacheprovider tests/actions tests/bot tests/nlu
-	@model=$$($(RPY) scripts/model.py train) && \
-		PYTHONPATH=$(CURDIR) $(RASA) test core --model "$$model" --stories tests/stories --out var/test-results/core --fail-on-prediction-errors
-
-.PHONY: test-nlu-eval
-test-nlu-eval:
-	nice -n 10 $(RPY) scripts/nlu_eval.py --cached
 
 # ---------------------------------------------------------------- bench
 .PHONY: bench

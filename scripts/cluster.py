@@ -224,8 +224,9 @@ class Cluster:
                     since = died.setdefault(name, time.monotonic())
                     if time.monotonic() - since >= delay:
                         del died[name]
-                        self.restarts[name] = self.restarts.get(name, 0) + 1
                         self._spawn(name)
+                        # Counted once the new process is in `processes`: a reader of the count sees it.
+                        self.restarts[name] = self.restarts.get(name, 0) + 1
             time.sleep(0.1)
 
     def kill(self, name: str, sig: signal.Signals = signal.SIGKILL) -> int:

@@ -56,12 +56,6 @@ def copy_atomically(source: Path, target: Path) -> None:
     partial.replace(target)
 
 
-# One TensorFlow thread: training is then deterministic for its inputs (the same model on every machine,
-# as the name's hash says), and faster on two cores that something else shares (make test trains
-# beside the backend suite, and two threads of one training wait on each other).
-ONE_THREAD = {"TF_INTER_OP_PARALLELISM_THREADS": "1", "TF_INTRA_OP_PARALLELISM_THREADS": "1"}
-
-
 def train() -> Path:
     target = model_path()
     if target.exists():
@@ -90,7 +84,7 @@ def train() -> Path:
             target.name.removesuffix(".tar.gz"),
         ],
         cwd=ROOT,
-        env={**os.environ, **ONE_THREAD, "PYTHONPATH": str(ROOT)},  # config.yml names a component in bot/
+        env={**os.environ, "PYTHONPATH": str(ROOT)},  # config.yml names a component in bot/
         check=True,
     )
     for old in MODELS.glob("inissiaq-*.tar.gz"):

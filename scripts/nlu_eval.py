@@ -27,10 +27,6 @@ from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
-# One TensorFlow thread, as scripts/model.py trains: deterministic, and make test runs this beside
-# the end-to-end tests.
-os.environ.setdefault("TF_INTER_OP_PARALLELISM_THREADS", "1")
-os.environ.setdefault("TF_INTRA_OP_PARALLELISM_THREADS", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # config.yml names a component in bot/
@@ -66,9 +62,6 @@ def split(language: str) -> tuple[Any, Any]:
 def train(train_parts: list[Any], workdir: Path) -> Path:
     from rasa.model_training import train_nlu
     from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
-    from rasa.utils.tensorflow.environment import setup_tf_environment
-
-    setup_tf_environment()  # the thread settings above, as the `rasa` command applies them
 
     data_dir = workdir / "data"
     data_dir.mkdir()
