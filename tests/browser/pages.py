@@ -9,17 +9,17 @@ cannot interrupt, and wait for a navigation to finish before the next page is re
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from selenium.common.exceptions import JavascriptException
-from selenium.webdriver.common.by import By
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
 
-# A script can meet a page whose document is being replaced; the next poll reads the new one.
-_RETRY = (JavascriptException,)
+# A script can meet a page whose document is being replaced (Chrome then answers with one error or
+# another); the next poll reads the new one. A condition that never holds still ends in a timeout.
+_RETRY = (WebDriverException,)
 
 
 def main_text(browser: WebDriver) -> str:
@@ -51,10 +51,16 @@ def wait_for_main(browser: WebDriver, text: str, timeout: float = 30) -> str:
 
 @contextmanager
 def new_page(browser: WebDriver, timeout: float = 30) -> Iterator[None]:
-    """Around an action that navigates (a submitted form): afterwards, the new page has loaded."""
-    old = browser.find_element(By.TAG_NAME, "html")
+    """Around an action that navigates (a submitted form): afterwards, the new page has loaded.
+
+    The old page is marked with a token on its `window`; a new document has a new `window`. (Waiting
+    for an element of the old page to go stale asks Chrome about a node of a document being replaced,
+    which it sometimes answers with an error of its own instead of "stale".)"""
+    token = uuid.uuid4().hex
+    browser.execute_script("window.__inissiaqPage = arguments[0];", token)
     yield
-    WebDriverWait(browser, timeout).until(staleness_of(old))
     WebDriverWait(browser, timeout, ignored_exceptions=_RETRY).until(
-        lambda d: d.execute_script("return document.readyState") == "complete"
+        lambda d: d.execute_script(
+            "return document.readyState === 'complete' && window.__inissiaqPage !== arguments[0];", token
+        )
     )
