@@ -476,7 +476,7 @@ def kill_and_wait(topology: Topology, victim: str, record: Record) -> None:
 
 def last_working_day() -> date:
     """Today in Nuuk if it is a working day, otherwise the working day before (the test may run on a
-    Saturday; the scheduler's clock is then set back to that day's 09:00, never forward)."""
+    Saturday). Its 09:00 is at most a few hours ahead of the real clock, never days."""
     day = datetime.now(NUUK).date()
     while not is_working_day(day):
         day -= timedelta(days=1)
