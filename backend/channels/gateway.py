@@ -5,6 +5,11 @@ there with a notice → resolve the language → run a pending intent if the cit
 → ask Rasa → store and return the bot's messages. The citizen never gets an empty answer, and a Rasa
 failure never loses what the citizen wrote. Nothing is kept in process memory, and no database
 transaction is open while Rasa is asked.
+
+A web turn carries the widget's id for the message. The same turn sent again (the widget retries after a
+network error; HAProxy resends a request whose web instance died before answering) is answered once:
+with the stored answer when there is one, else by Rasa, which recognises a message id it has already
+handled and repeats that turn's answer instead of taking the message a second time.
 """
 
 from __future__ import annotations
@@ -15,13 +20,15 @@ import unicodedata
 from dataclasses import dataclass
 
 from sanic import Sanic
+from sqlalchemy.exc import IntegrityError
 
 from backend.channels import rasa_client, texts
 from backend.channels.rasa_client import RasaUnavailable
-from backend.channels.types import BotMessage
+from backend.channels.types import BotMessage, Button
 from backend.conversations import language as languages
 from backend.conversations import service
 from backend.errors import NotFound
+from backend.models.conversations import ChatMessage
 from backend.models.states import ConversationOwner
 from backend.nlg import translate
 
@@ -56,16 +63,22 @@ def clean_text(text: str) -> str:
 class _Turn:
     language: str
     channel: str
-    messages: list[BotMessage] | None = None  # already answered (a notice); Rasa is not asked
+    text: str
+    messages: list[BotMessage] | None = None  # already answered (a notice, a repeat); Rasa is not asked
     intent_payload: str | None = None
 
 
 async def handle_citizen_message(
-    app: Sanic, conversation_id: str, text: str, *, language_hint: str | None = None
+    app: Sanic,
+    conversation_id: str,
+    text: str,
+    *,
+    language_hint: str | None = None,
+    client_message_id: str | None = None,
 ) -> list[BotMessage]:
     """One citizen message in, the bot's messages out (never an empty list). NotFound for an unknown id."""
     text = clean_text(text)
-    turn = await _begin_turn(app, conversation_id, text, language_hint)
+    turn = await _begin_turn(app, conversation_id, text, language_hint, client_message_id)
     if turn.messages is not None:
         return turn.messages
 
@@ -75,7 +88,9 @@ async def handle_citizen_message(
             replies += await rasa_client.send_message(
                 app, conversation_id, turn.intent_payload, channel=turn.channel
             )
-        replies += await rasa_client.send_message(app, conversation_id, text, channel=turn.channel)
+        replies += await rasa_client.send_message(
+            app, conversation_id, turn.text, channel=turn.channel, message_id=client_message_id
+        )
     except RasaUnavailable:
         if turn.intent_payload is not None and not replies:
             async with app.ctx.sessions() as db:
@@ -85,7 +100,7 @@ async def handle_citizen_message(
     if not replies:
         logger.warning("Rasa answered nothing in conversation %s", conversation_id)
         replies = [BotMessage(translate(turn.language, texts.TRY_AGAIN))]
-    return await _store_bot_messages(app, conversation_id, replies)
+    return await _store_bot_messages(app, conversation_id, replies, answering=client_message_id)
 
 
 async def resume_pending_intent(app: Sanic, conversation_id: str) -> list[BotMessage]:
@@ -118,7 +133,9 @@ async def resume_pending_intent(app: Sanic, conversation_id: str) -> list[BotMes
     return await _store_bot_messages(app, conversation_id, replies)
 
 
-async def _begin_turn(app: Sanic, conversation_id: str, text: str, language_hint: str | None) -> _Turn:
+async def _begin_turn(
+    app: Sanic, conversation_id: str, text: str, language_hint: str | None, client_message_id: str | None
+) -> _Turn:
     """Everything before Rasa, in one short transaction that is committed before Rasa is asked."""
     settings = app.ctx.settings
     async with app.ctx.sessions() as db:
@@ -131,12 +148,35 @@ async def _begin_turn(app: Sanic, conversation_id: str, text: str, language_hint
             await db.commit()
             language = languages.effective_language(conversation, settings.default_language)
             notice = translate(language, texts.TOO_LONG, limit=settings.max_message_chars)
-            return _Turn(language, channel, messages=[BotMessage(notice)])
+            return _Turn(language, channel, text, messages=[BotMessage(notice)])
         if not text:
             language = languages.effective_language(conversation, settings.default_language)
-            return _Turn(language, channel, messages=[BotMessage(translate(language, texts.EMPTY_MESSAGE))])
+            notice = translate(language, texts.EMPTY_MESSAGE)
+            return _Turn(language, channel, text, messages=[BotMessage(notice)])
 
-        await service.append_message(db, conversation_id, sender="citizen", text=text)
+        earlier = None
+        if client_message_id is not None:
+            earlier = await service.citizen_message_by_client_id(db, conversation_id, client_message_id)
+        if earlier is not None:
+            # The same turn again: its stored answer, or (never answered: the instance asking Rasa died)
+            # Rasa's, which repeats its answer if it took the message. Its text is the stored one.
+            language = languages.effective_language(conversation, settings.default_language)
+            answer = await service.bot_answer_to(db, earlier)
+            if answer or conversation.owner != ConversationOwner.BOT:
+                notice = translate(language, OWNER_NOTICES.get(conversation.owner, texts.TRY_AGAIN))
+                return _Turn(
+                    language, channel, earlier.text, messages=_as_bot_messages(answer) or [BotMessage(notice)]
+                )
+            return _Turn(language, channel, earlier.text)
+        try:
+            await service.append_message(
+                db, conversation_id, sender="citizen", text=text, client_message_id=client_message_id
+            )
+        except IntegrityError:
+            # The same turn arrived twice at the same moment: the other request answers it.
+            await db.rollback()
+            language = languages.effective_language(conversation, settings.default_language)
+            return _Turn(language, channel, text, messages=[BotMessage(translate(language, texts.TRY_AGAIN))])
         if conversation.owner != ConversationOwner.BOT:
             # A caseworker owns the conversation (issue 4): the bot stays silent, the message waits for them.
             language = languages.effective_language(conversation, settings.default_language)
@@ -145,7 +185,7 @@ async def _begin_turn(app: Sanic, conversation_id: str, text: str, language_hint
             )
             await service.append_message(db, conversation_id, sender="bot", text=notice.text)
             await db.commit()
-            return _Turn(language, channel, messages=[notice])
+            return _Turn(language, channel, text, messages=[notice])
 
         language = languages.resolve(
             conversation, text, language_hint=language_hint, default_language=settings.default_language
@@ -157,22 +197,34 @@ async def _begin_turn(app: Sanic, conversation_id: str, text: str, language_hint
         ):
             intent = await service.claim_pending_intent(db, conversation_id)
         await db.commit()
-    return _Turn(language, channel, intent_payload=INTENT_PAYLOADS.get(intent) if intent else None)
+    return _Turn(language, channel, text, intent_payload=INTENT_PAYLOADS.get(intent) if intent else None)
 
 
 def _intent_of(payload: str) -> str:
     return next(intent for intent, sent in INTENT_PAYLOADS.items() if sent == payload)
 
 
+def _as_bot_messages(rows: list[ChatMessage]) -> list[BotMessage]:
+    return [
+        BotMessage(row.text, [Button(b["title"], b["payload"]) for b in row.buttons or []]) for row in rows
+    ]
+
+
 async def _store_bot_messages(
-    app: Sanic, conversation_id: str, messages: list[BotMessage]
+    app: Sanic, conversation_id: str, messages: list[BotMessage], *, answering: str | None = None
 ) -> list[BotMessage]:
     """Store the bot's answer, unless a caseworker took the conversation while Rasa was thinking: then
     the answer is dropped and the citizen hears that a person has it (the bot never speaks over a
     person). The conversation row is locked, so a take waits for this commit or happened before it.
-    Returns what the citizen gets."""
+    When the turn (`answering`, its client message id) was answered meanwhile by a request carrying
+    the same turn, that answer stands and nothing is stored twice. Returns what the citizen gets."""
     async with app.ctx.sessions() as db:
         conversation = await service.lock_conversation(db, conversation_id)
+        if answering is not None:
+            asked = await service.citizen_message_by_client_id(db, conversation_id, answering)
+            stored = await service.bot_answer_to(db, asked) if asked is not None else []
+            if stored:
+                return _as_bot_messages(stored)
         if conversation is not None and conversation.owner in (
             ConversationOwner.HUMAN,
             ConversationOwner.CLOSED,

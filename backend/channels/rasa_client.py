@@ -54,9 +54,14 @@ def _client(app: Sanic) -> httpx.AsyncClient:
     return client
 
 
-async def send_message(app: Sanic, sender: str, text: str, *, channel: str) -> list[BotMessage]:
-    """One citizen turn: post it to Rasa and return its messages (possibly none)."""
-    body = {"sender": sender, "message": text, "metadata": {"channel": channel}}
+async def send_message(
+    app: Sanic, sender: str, text: str, *, channel: str, message_id: str | None = None
+) -> list[BotMessage]:
+    """One citizen turn: post it to Rasa and return its messages (possibly none). With `message_id`,
+    Rasa takes the message once: sent again, it answers with what it answered the first time."""
+    body: dict[str, Any] = {"sender": sender, "message": text, "metadata": {"channel": channel}}
+    if message_id is not None:
+        body["message_id"] = message_id
     try:
         response = await _client(app).post(WEBHOOK_PATH, json=body, headers={CONVERSATION_HEADER: sender})
     except httpx.HTTPError as error:

@@ -7,6 +7,7 @@ citizen's cookie without a CORS preflight we never allow, so this is also the CS
 from __future__ import annotations
 
 import json as jsonlib
+import re
 from typing import Any
 
 from sanic import Blueprint, Request
@@ -28,6 +29,8 @@ chat = Blueprint("web_chat", url_prefix="/api/chat")
 health = Blueprint("web_chat_health")
 bp = Blueprint.group(chat, health)
 
+# The widget's id of one message (a random UUID), sent again with the same message when it retries.
+CLIENT_MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 # Enough for max_message_chars of any text, each character escaped as \uXXXX\uXXXX, plus the envelope.
 MAX_BODY_BYTES = 32 * 1024
 
@@ -44,7 +47,8 @@ class PayloadTooLarge(DomainError):
 
 @chat.post("/messages")
 async def post_message(request: Request) -> JSONResponse:
-    """`{"text", "language"?}` → `{"conversation_id", "language", "messages": [{"text", "buttons"}]}`."""
+    """`{"text", "language"?, "client_message_id"?}` → `{"conversation_id", "language", "messages":
+    [{"text", "buttons"}]}`. The same `client_message_id` again gets the first answer, not a new turn."""
     body = _json_body(request)
     text = body.get("text")
     if not isinstance(text, str):
@@ -52,6 +56,11 @@ async def post_message(request: Request) -> JSONResponse:
     language = body.get("language")
     if language is not None and language not in LANGUAGES:
         raise InvalidInput(f"language must be one of {', '.join(LANGUAGES)}")
+    client_message_id = body.get("client_message_id")
+    if client_message_id is not None and not (
+        isinstance(client_message_id, str) and CLIENT_MESSAGE_ID.fullmatch(client_message_id)
+    ):
+        raise InvalidInput("client_message_id must be 8 to 64 letters, digits, '-' or '_'")
     ended = await _ended_answer(request, notice_in_messages=True)
     if ended is not None:
         return ended
@@ -60,7 +69,9 @@ async def post_message(request: Request) -> JSONResponse:
     cid, eid_login = session.conversation_id, session.eid_login
     await request.ctx.db.commit()  # no transaction stays open while Rasa is asked
     await _count_turn(request, cid)
-    messages = await gateway.handle_citizen_message(request.app, cid, text, language_hint=language)
+    messages = await gateway.handle_citizen_message(
+        request.app, cid, text, language_hint=language, client_message_id=client_message_id
+    )
     answer: dict[str, Any] = {
         "conversation_id": cid,
         "language": await _language_of(request, cid),

@@ -145,12 +145,49 @@ async def append_message(
     sender: str,
     text: str,
     buttons: list[dict[str, str]] | None = None,
+    client_message_id: str | None = None,
 ) -> ChatMessage:
     """Add one message to the transcript (plain text; escaped wherever it is shown)."""
-    message = ChatMessage(conversation_id=conversation_id, sender=sender, text=text, buttons=buttons or None)
+    message = ChatMessage(
+        conversation_id=conversation_id,
+        sender=sender,
+        text=text,
+        buttons=buttons or None,
+        client_message_id=client_message_id,
+    )
     db.add(message)
     await db.flush()
     return message
+
+
+async def citizen_message_by_client_id(
+    db: AsyncSession, conversation_id: str, client_message_id: str
+) -> ChatMessage | None:
+    """The citizen's message the widget sent with this id, if it was stored before."""
+    return await db.scalar(
+        select(ChatMessage).where(
+            ChatMessage.conversation_id == conversation_id,
+            ChatMessage.client_message_id == client_message_id,
+            ChatMessage.sender == "citizen",
+        )
+    )
+
+
+async def bot_answer_to(db: AsyncSession, message: ChatMessage) -> list[ChatMessage]:
+    """The bot's messages that answered a citizen's message: those after it, up to the citizen's next."""
+    result = await db.execute(
+        select(ChatMessage)
+        .where(ChatMessage.conversation_id == message.conversation_id, ChatMessage.id > message.id)
+        .order_by(ChatMessage.id)
+        .limit(50)
+    )
+    answer: list[ChatMessage] = []
+    for row in result.scalars():
+        if row.sender == "citizen":
+            break
+        if row.sender == "bot":
+            answer.append(row)
+    return answer
 
 
 async def transcript(

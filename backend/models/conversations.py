@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, false
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.base import Base, utcnow
@@ -52,6 +52,9 @@ class ChatMessage(Base):
     """The transcript: every citizen and bot message, stored as plain text (escaped on output)."""
 
     __tablename__ = "chat_messages"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "client_message_id", name="uq_chat_messages_client_message_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
@@ -59,4 +62,7 @@ class ChatMessage(Base):
     text: Mapped[str] = mapped_column(Text)
     buttons: Mapped[list | None] = mapped_column(JSON)
     application_reference: Mapped[str | None] = mapped_column(String(20), index=True)
+    # The widget's id of a citizen message: a turn sent again (the widget's retry, or HAProxy's after an
+    # instance died) is recognised and answered once (backend/channels/gateway.py).
+    client_message_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,12 +1,17 @@
 """The only way into Rasa: the backend's gateway, with the shared secret.
 
 `POST /webhooks/gateway/webhook` takes Rasa's REST channel format (`{"sender", "message",
-"metadata"}`) and answers like it (a list of bot messages), but only with
+"metadata", "message_id"?}`) and answers like it (a list of bot messages), but only with
 `Authorization: Bearer $INISSIAQ_INTERNAL_SECRET` (401 otherwise, compared in constant time). A turn
 that fails (the tracker store is down, the action server hangs) answers 503 so the backend can ask the
 citizen to try again; so does a turn in which Rasa swallowed a failure of the action server or the
 NLG endpoint (bot/failures.py). `GET /webhooks/gateway/health` answers 503 naming what is down while
 the tracker store's database or the Redis lock store does not answer (bot/lock_store.py).
+
+A message is taken once per `message_id`: when the conversation's tracker already holds a user message
+with that id (the backend instance that sent it died before it could store the answer, and another
+sends it again), the answer is the bot messages that followed it, read from the tracker under the
+conversation's lock, and the message is not handled a second time.
 
 Importing this module installs the Rasa-side safety patches (bot/tracker_store.py, bot/timeouts.py,
 bot/failures.py).
@@ -22,6 +27,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -32,6 +38,7 @@ logger = logging.getLogger(__name__)
 
 SECRET_ENV = "INISSIAQ_INTERNAL_SECRET"  # noqa: S105 - the name of the variable
 MAX_MESSAGE_CHARS = 4000
+MAX_MESSAGE_ID_CHARS = 64
 
 tracker_store.install()
 timeouts.install()
@@ -92,15 +99,25 @@ class GatewayInput(InputChannel):
                 return response.json({"error": "sender and message are required"}, status=400)
             if len(text) > MAX_MESSAGE_CHARS:
                 return response.json({"error": "message too long"}, status=413)
+            message_id = body.get("message_id")
+            if message_id is not None and not (
+                isinstance(message_id, str) and 0 < len(message_id) <= MAX_MESSAGE_ID_CHARS
+            ):
+                return response.json({"error": "message_id must be a short string"}, status=400)
             collector = CollectingOutputChannel()
             turn_failures = failures.start_turn()
             try:
+                if message_id is not None:
+                    answered = await answer_already_given(request.app.ctx.agent, sender_id, message_id)
+                    if answered is not None:
+                        return response.json(answered)
                 await on_new_message(
                     UserMessage(
                         text,
                         collector,
                         sender_id,
                         input_channel=self.name(),
+                        message_id=message_id,
                         metadata=metadata if isinstance(metadata, dict) else None,
                     )
                 )
@@ -115,3 +132,23 @@ class GatewayInput(InputChannel):
             return response.json(collector.messages)
 
         return gateway
+
+
+async def answer_already_given(agent: Any, sender_id: str, message_id: str) -> list[dict[str, Any]] | None:
+    """The bot messages that answered the user message `message_id`, or None when the tracker has no
+    such message. Read under the conversation's lock, so a turn still running finishes first."""
+    async with agent.lock_store.lock(sender_id):
+        tracker = await agent.tracker_store.retrieve(sender_id)
+    if tracker is None:
+        return None
+    answer: list[dict[str, Any]] | None = None
+    for event in tracker.events:
+        if isinstance(event, UserUttered):
+            if answer is not None:
+                break
+            if event.message_id == message_id:
+                answer = []
+        elif answer is not None and isinstance(event, BotUttered):
+            extras = {key: value for key, value in (event.data or {}).items() if value}
+            answer.append({"recipient_id": sender_id, "text": event.text, **extras})
+    return answer

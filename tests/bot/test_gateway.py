@@ -157,3 +157,71 @@ async def test_a_turn_in_which_rasa_swallowed_an_action_server_failure_answers_5
                 headers={"Authorization": f"Bearer {SECRET}"},
             )
     assert reply.status_code == 503
+
+
+def rasa_like_agent(tmp_path: Path) -> tuple[Agent, list[str]]:
+    """An agent with a real tracker store and lock store, and a turn handler that records its turns the
+    way Rasa's processor does: under the conversation's lock, the user message (with the message's id)
+    and the bot's answer go into the tracker."""
+    from rasa.core.lock_store import InMemoryLockStore
+    from rasa.shared.core.events import BotUttered, UserUttered
+
+    agent = Agent(
+        tracker_store=EnvSQLTrackerStore(dialect="sqlite", db=str(tmp_path / "tracker.db")),
+        lock_store=InMemoryLockStore(),
+    )
+    handled: list[str] = []
+
+    async def like_rasa(message: UserMessage) -> None:
+        async with agent.lock_store.lock(message.sender_id):
+            handled.append(message.text)
+            tracker = await agent.tracker_store.get_or_create_tracker(message.sender_id)
+            tracker.update(UserUttered(message.text, message_id=message.message_id))
+            answer = f"answer {len(handled)} to {message.text}"
+            buttons = [{"title": "Ja", "payload": "/affirm"}]
+            await message.output_channel.send_text_with_buttons(message.sender_id, answer, buttons)
+            tracker.update(BotUttered(answer, {"buttons": buttons}))
+            await agent.tracker_store.save(tracker)
+
+    agent.handle_message = like_rasa  # type: ignore[method-assign]
+    return agent, handled
+
+
+async def test_a_message_sent_again_with_its_id_gets_the_first_answer_and_is_not_taken_twice(
+    tmp_path: Path,
+) -> None:
+    agent, handled = rasa_like_agent(tmp_path)
+    async with serve(GatewayInput(secret=SECRET), agent.handle_message, agent) as base:
+        async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {SECRET}"}) as client:
+
+            async def say(text: str, message_id: str | None) -> httpx.Response:
+                body = {"sender": "c9", "message": text, "message_id": message_id}
+                return await client.post("/webhooks/gateway/webhook", json=body)
+
+            first = await say("ja", "m-1")
+            again = await say("ja", "m-1")
+            other = await say("ja", "m-2")
+            without_id = await say("ja", None)
+    assert first.status_code == again.status_code == other.status_code == without_id.status_code == 200
+    expected = [
+        {"recipient_id": "c9", "text": "answer 1 to ja", "buttons": [{"title": "Ja", "payload": "/affirm"}]}
+    ]
+    assert first.json() == expected
+    assert again.json() == expected
+    assert other.json()[0]["text"] == "answer 2 to ja"
+    assert without_id.json()[0]["text"] == "answer 3 to ja"
+    assert handled == ["ja", "ja", "ja"]
+
+
+@pytest.mark.parametrize("message_id", ["", 7, "x" * 65, ["m"]])
+async def test_a_malformed_message_id_is_refused_with_400(tmp_path: Path, message_id: object) -> None:
+    agent, handled = rasa_like_agent(tmp_path)
+    async with serve(GatewayInput(secret=SECRET), agent.handle_message, agent) as base:
+        async with httpx.AsyncClient(base_url=base) as client:
+            reply = await client.post(
+                "/webhooks/gateway/webhook",
+                json={"sender": "c", "message": "hej", "message_id": message_id},
+                headers={"Authorization": f"Bearer {SECRET}"},
+            )
+    assert reply.status_code == 400
+    assert handled == []

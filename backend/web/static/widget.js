@@ -4,6 +4,7 @@
   "use strict";
 
   var WORKING_AFTER_MS = 2000;
+  var RESEND_AFTER_MS = 1500;  // a message whose answer did not arrive is sent once more after this
   var POLL_MS = 8000;
   var LINK = /^(https?:\/\/|\/auth\/)/;
 
@@ -247,8 +248,30 @@
           throw error;
         });
       }
-      if (!response.ok) { throw new Error("HTTP " + response.status); }
+      if (!response.ok) {
+        var failed = new Error("HTTP " + response.status);
+        failed.status = response.status;
+        throw failed;
+      }
       return response.json();
+    });
+  }
+
+  // Each message carries an id of its own. When its answer does not arrive (the network failed, or
+  // the server instance stopped), the same message is sent once more with the same id: the server
+  // answers it once and never takes it as two messages.
+  function newMessageId() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function postTurn(body, retried) {
+    return post("/api/chat/messages", body).catch(function (error) {
+      var transient = !error.status || [502, 503, 504].indexOf(error.status) >= 0;
+      if (retried || error.notice || !transient) { throw error; }
+      return new Promise(function (resolve) { setTimeout(resolve, RESEND_AFTER_MS); })
+        .then(function () { return postTurn(body, true); });
     });
   }
 
@@ -261,10 +284,10 @@
     if (busy || !text.trim()) { return; }
     addMessage("citizen", shown || text);
     setWorking(true);
-    var body = { text: text };
+    var body = { text: text, client_message_id: newMessageId() };
     var hint = pageLanguageHint();
     if (hint) { body.language = hint; }
-    post("/api/chat/messages", body)
+    postTurn(body, false)
       .then(function (answer) {
         setWorking(false);
         sessionEnded(answer);

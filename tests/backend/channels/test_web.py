@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.app import create_app
 from backend.channels import texts
+from backend.conversations import service as conversations
 from backend.models.conversations import ChatMessage, Conversation, WebSession
 from backend.nlg import translate
 from tests.backend.applications.factories import AVIAJA, seed_registers
@@ -228,3 +229,64 @@ async def test_sending_more_than_the_per_session_limit_of_chat_messages_within_a
         "retry_after": 59,
     }
     assert rasa.messages == ["besked 0", "besked 1", "besked 2"]  # the refused message never reached Rasa
+
+
+async def test_a_turn_sent_again_with_its_client_message_id_gets_the_first_answer_once(
+    app, db: AsyncSession
+) -> None:
+    rasa = FakeRasa().install(app)
+    browser = Browser(app)
+    first = await browser.say("ja", client_message_id="c0ffee-0001")
+    again = await browser.say("ja", client_message_id="c0ffee-0001")
+    assert first.status == again.status == 200
+    assert again.json["messages"] == first.json["messages"]
+    assert rasa.messages == ["ja"]
+    assert rasa.bodies[0]["message_id"] == "c0ffee-0001"
+    rows = (await db.execute(select(ChatMessage).order_by(ChatMessage.id))).scalars().all()
+    assert [(row.sender, row.text) for row in rows] == [("citizen", "ja"), ("bot", "echo: ja")]
+
+
+async def test_a_turn_stored_but_never_answered_is_asked_again_with_its_id_and_stored_once(
+    app, db: AsyncSession
+) -> None:
+    """The instance that stored the citizen's message died before Rasa's answer came back: the turn
+    sent again goes to Rasa with the same message id (Rasa repeats its answer if it took the message)."""
+    rasa = FakeRasa().install(app)
+    browser = Browser(app)
+    cid = (await browser.say("hej")).json["conversation_id"]
+    await conversations.append_message(db, cid, sender="citizen", text="nej", client_message_id="lost-turn-1")
+    await db.commit()
+
+    answer = await browser.say("nej", client_message_id="lost-turn-1")
+
+    assert answer.status == 200
+    assert answer.json["messages"][0]["text"] == "echo: nej"
+    assert rasa.bodies[-1] == {
+        "sender": cid,
+        "message": "nej",
+        "metadata": {"channel": "web"},
+        "message_id": "lost-turn-1",
+    }
+    rows = (await db.execute(select(ChatMessage).order_by(ChatMessage.id))).scalars().all()
+    assert [(row.sender, row.text) for row in rows][2:] == [("citizen", "nej"), ("bot", "echo: nej")]
+
+
+async def test_a_new_client_message_id_is_a_new_turn_and_no_id_sends_none_to_rasa(app) -> None:
+    rasa = FakeRasa().install(app)
+    browser = Browser(app)
+    await browser.say("ja", client_message_id="turn-00001")
+    await browser.say("ja", client_message_id="turn-00002")
+    await browser.say("ja")
+    assert rasa.messages == ["ja", "ja", "ja"]
+    assert [body.get("message_id") for body in rasa.bodies] == ["turn-00001", "turn-00002", None]
+
+
+@pytest.mark.parametrize("client_message_id", ["short", 12345678, "x" * 65, "has spaces in it", "æøå-12345"])
+async def test_a_malformed_client_message_id_is_refused_with_400_and_nothing_is_stored(
+    app, db: AsyncSession, client_message_id: object
+) -> None:
+    rasa = FakeRasa().install(app)
+    answer = await Browser(app).say("ja", client_message_id=client_message_id)
+    assert answer.status == 400
+    assert rasa.messages == []
+    assert (await db.execute(select(ChatMessage))).scalars().all() == []
