@@ -66,6 +66,7 @@ class _Turn:
     text: str
     messages: list[BotMessage] | None = None  # already answered (a notice, a repeat); Rasa is not asked
     intent_payload: str | None = None
+    resent: bool = False  # stored before and never answered: Rasa may have taken it already
 
 
 async def handle_citizen_message(
@@ -89,7 +90,12 @@ async def handle_citizen_message(
                 app, conversation_id, turn.intent_payload, channel=turn.channel
             )
         replies += await rasa_client.send_message(
-            app, conversation_id, turn.text, channel=turn.channel, message_id=client_message_id
+            app,
+            conversation_id,
+            turn.text,
+            channel=turn.channel,
+            message_id=client_message_id,
+            resent=turn.resent,
         )
     except RasaUnavailable:
         if turn.intent_payload is not None and not replies:
@@ -167,7 +173,7 @@ async def _begin_turn(
                 return _Turn(
                     language, channel, earlier.text, messages=_as_bot_messages(answer) or [BotMessage(notice)]
                 )
-            return _Turn(language, channel, earlier.text)
+            return _Turn(language, channel, earlier.text, resent=True)
         try:
             await service.append_message(
                 db, conversation_id, sender="citizen", text=text, client_message_id=client_message_id

@@ -55,13 +55,22 @@ def _client(app: Sanic) -> httpx.AsyncClient:
 
 
 async def send_message(
-    app: Sanic, sender: str, text: str, *, channel: str, message_id: str | None = None
+    app: Sanic,
+    sender: str,
+    text: str,
+    *,
+    channel: str,
+    message_id: str | None = None,
+    resent: bool = False,
 ) -> list[BotMessage]:
-    """One citizen turn: post it to Rasa and return its messages (possibly none). With `message_id`,
-    Rasa takes the message once: sent again, it answers with what it answered the first time."""
+    """One citizen turn: post it to Rasa and return its messages (possibly none). Rasa records the
+    `message_id`; a message `resent` with it is taken only if Rasa has not taken it before, else Rasa
+    answers with what it answered the first time."""
     body: dict[str, Any] = {"sender": sender, "message": text, "metadata": {"channel": channel}}
     if message_id is not None:
         body["message_id"] = message_id
+        if resent:
+            body["resent"] = True
     try:
         response = await _client(app).post(WEBHOOK_PATH, json=body, headers={CONVERSATION_HEADER: sender})
     except httpx.HTTPError as error:

@@ -1,17 +1,18 @@
 """The only way into Rasa: the backend's gateway, with the shared secret.
 
 `POST /webhooks/gateway/webhook` takes Rasa's REST channel format (`{"sender", "message",
-"metadata", "message_id"?}`) and answers like it (a list of bot messages), but only with
+"metadata", "message_id"?, "resent"?}`) and answers like it (a list of bot messages), but only with
 `Authorization: Bearer $INISSIAQ_INTERNAL_SECRET` (401 otherwise, compared in constant time). A turn
 that fails (the tracker store is down, the action server hangs) answers 503 so the backend can ask the
 citizen to try again; so does a turn in which Rasa swallowed a failure of the action server or the
 NLG endpoint (bot/failures.py). `GET /webhooks/gateway/health` answers 503 naming what is down while
 the tracker store's database or the Redis lock store does not answer (bot/lock_store.py).
 
-A message is taken once per `message_id`: when the conversation's tracker already holds a user message
-with that id (the backend instance that sent it died before it could store the answer, and another
-sends it again), the answer is the bot messages that followed it, read from the tracker under the
-conversation's lock, and the message is not handled a second time.
+A message `resent` with its `message_id` (the backend instance that sent it died before it could store
+the answer, and another sends it again) is taken once: when the conversation's tracker already holds a
+user message with that id, the answer is the bot messages that followed it, read from the tracker
+under the conversation's lock, and the message is not handled a second time. Only a resent message is
+looked up, so a first turn costs no extra tracker read.
 
 Importing this module installs the Rasa-side safety patches (bot/tracker_store.py, bot/timeouts.py,
 bot/failures.py).
@@ -107,7 +108,7 @@ class GatewayInput(InputChannel):
             collector = CollectingOutputChannel()
             turn_failures = failures.start_turn()
             try:
-                if message_id is not None:
+                if message_id is not None and body.get("resent") is True:
                     answered = await answer_already_given(request.app.ctx.agent, sender_id, message_id)
                     if answered is not None:
                         return response.json(answered)

@@ -194,23 +194,23 @@ async def test_a_message_sent_again_with_its_id_gets_the_first_answer_and_is_not
     async with serve(GatewayInput(secret=SECRET), agent.handle_message, agent) as base:
         async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {SECRET}"}) as client:
 
-            async def say(text: str, message_id: str | None) -> httpx.Response:
-                body = {"sender": "c9", "message": text, "message_id": message_id}
+            async def say(text: str, message_id: str | None, *, resent: bool = False) -> httpx.Response:
+                body = {"sender": "c9", "message": text, "message_id": message_id, "resent": resent}
                 return await client.post("/webhooks/gateway/webhook", json=body)
 
             first = await say("ja", "m-1")
-            again = await say("ja", "m-1")
-            other = await say("ja", "m-2")
+            again = await say("ja", "m-1", resent=True)
+            never_taken = await say("nej", "m-2", resent=True)
             without_id = await say("ja", None)
-    assert first.status_code == again.status_code == other.status_code == without_id.status_code == 200
+    assert first.status_code == again.status_code == never_taken.status_code == without_id.status_code == 200
     expected = [
         {"recipient_id": "c9", "text": "answer 1 to ja", "buttons": [{"title": "Ja", "payload": "/affirm"}]}
     ]
     assert first.json() == expected
     assert again.json() == expected
-    assert other.json()[0]["text"] == "answer 2 to ja"
+    assert never_taken.json()[0]["text"] == "answer 2 to nej"
     assert without_id.json()[0]["text"] == "answer 3 to ja"
-    assert handled == ["ja", "ja", "ja"]
+    assert handled == ["ja", "nej", "ja"]
 
 
 @pytest.mark.parametrize("message_id", ["", 7, "x" * 65, ["m"]])

@@ -266,6 +266,7 @@ async def test_a_turn_stored_but_never_answered_is_asked_again_with_its_id_and_s
         "message": "nej",
         "metadata": {"channel": "web"},
         "message_id": "lost-turn-1",
+        "resent": True,
     }
     rows = (await db.execute(select(ChatMessage).order_by(ChatMessage.id))).scalars().all()
     assert [(row.sender, row.text) for row in rows][2:] == [("citizen", "nej"), ("bot", "echo: nej")]
@@ -279,6 +280,7 @@ async def test_a_new_client_message_id_is_a_new_turn_and_no_id_sends_none_to_ras
     await browser.say("ja")
     assert rasa.messages == ["ja", "ja", "ja"]
     assert [body.get("message_id") for body in rasa.bodies] == ["turn-00001", "turn-00002", None]
+    assert not any("resent" in body for body in rasa.bodies)
 
 
 @pytest.mark.parametrize("client_message_id", ["short", 12345678, "x" * 65, "has spaces in it", "æøå-12345"])
