@@ -110,8 +110,10 @@ test: venvs catalogs browser-deps oidc-deps design-deps haproxy-deps
 	$(MAKE) --no-print-directory -j3 --output-sync=target test-e2e-own test-e2e-shared test-nlu-eval
 
 .PHONY: test-backend test-rasa test-rasa-checks test-rasa-model test-nlu-eval test-e2e-own test-e2e-shared
+# Each job that starts servers takes their ports from a block of its own (scripts/ports.py), so jobs
+# running side by side never take the same port.
 test-backend:
-	$(BACKEND_VENV)/bin/pytest -q -p no:cacheprovider tests/backend tests/locales
+	INISSIAQ_PORT_BLOCK=1 $(BACKEND_VENV)/bin/pytest -q -p no:cacheprovider tests/backend tests/locales tests/scripts
 
 # The Rasa side: the checks of the training data and the Python tests of actions/bot/NLU component,
 # then the model (trained when its inputs changed) against the test stories.
@@ -119,7 +121,7 @@ test-rasa: test-rasa-checks test-rasa-model
 
 test-rasa-checks:
 	PYTHONPATH=$(CURDIR) $(RASA) data validate --domain domain.yml --data data --config config.yml --fail-on-warnings
-	$(RASA_VENV)/bin/pytest -q -p no:cacheprovider tests/actions tests/bot tests/nlu
+	INISSIAQ_PORT_BLOCK=2 $(RASA_VENV)/bin/pytest -q -p no:cacheprovider tests/actions tests/bot tests/nlu
 
 test-rasa-model:
 	@model=$$($(RPY) scripts/model.py train) && \
@@ -129,10 +131,10 @@ test-nlu-eval:
 	nice -n 10 $(RPY) scripts/nlu_eval.py --cached
 
 test-e2e-own:
-	$(BACKEND_VENV)/bin/pytest -q -p no:cacheprovider -m own_stack tests/e2e
+	INISSIAQ_PORT_BLOCK=3 $(BACKEND_VENV)/bin/pytest -q -p no:cacheprovider -m own_stack tests/e2e
 
 test-e2e-shared:
-	$(BACKEND_VENV)/bin/pytest -q -p no:cacheprovider -m "not own_stack" tests/e2e tests/browser
+	INISSIAQ_PORT_BLOCK=4 $(BACKEND_VENV)/bin/pytest -q -p no:cacheprovider -m "not own_stack" tests/e2e tests/browser
 
 # ---------------------------------------------------------------- bench
 .PHONY: bench

@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from backend.config import async_database_url  # noqa: E402
+from scripts.ports import free_port  # noqa: E402
 
 INTENTS = [
     "greet", "affirm", "deny", "apply_housing_benefit", "check_status", "ask_eligibility",
@@ -93,12 +93,6 @@ def tracker(sender_id: str, events: int) -> dict[str, Any]:
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def timed_posts(client: httpx.Client, body: dict[str, Any], requests: int) -> list[float]:

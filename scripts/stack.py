@@ -20,7 +20,6 @@ import ctypes
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +28,9 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from scripts.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKEND_PY = ROOT / ".venv-backend" / "bin" / "python"
@@ -84,12 +86,6 @@ def terminate_groups(processes: list[subprocess.Popen[bytes]], grace: float = ST
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def rasa_tracker_env(database_url: str, var_dir: Path) -> dict[str, str]:

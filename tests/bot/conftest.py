@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -10,13 +9,9 @@ from typing import Any
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Sanic
 
+from scripts.ports import free_port
+
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @asynccontextmanager

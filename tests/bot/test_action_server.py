@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,6 +10,7 @@ import pytest
 from sanic import Sanic
 
 from bot import action_server
+from scripts.ports import free_port
 
 SECRET = "action-server-test-secret"
 CALL = {
@@ -20,12 +20,6 @@ CALL = {
     "domain": {},
     "version": "3.6.2",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @asynccontextmanager

@@ -4,16 +4,11 @@ its own event loop, from synchronous end-to-end tests."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 
 from aiohttp import web
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from scripts.ports import free_port
 
 
 class FakeServer:

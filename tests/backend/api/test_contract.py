@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -36,6 +35,7 @@ from backend.inbox.auth import COOKIE
 from backend.inbox.openapi import MACHINE_TAG
 from backend.machine.clients import create_client
 from backend.messaging import service as messaging
+from scripts.ports import free_port
 from tests.backend.applications.factories import (
     AVIAJA,
     MALIK,
@@ -120,16 +120,10 @@ async def build_data(db: AsyncSession, settings: Settings) -> Data:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 async def backend(database_url: str, data: Data, tmp_path: Path) -> AsyncIterator[str]:
     """The backend web instance as its own process on the test database; its base URL."""
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIRTUAL_ENV")}
     env.update(
         {
