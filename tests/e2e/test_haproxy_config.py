@@ -5,6 +5,9 @@
 - The internal API is not reachable through the public frontend (404 from HAProxy, the backend never
   sees the request), and is through the internal one.
 - A web instance whose /readyz fails gets no traffic while another is ready.
+- A request whose web instance closes the connection without an answer (as a killed instance does) is
+  sent to the other instance if sending it twice cannot do anything twice (a read, a chat message
+  with its message id, a provider's webhook), and only then.
 """
 
 from __future__ import annotations
@@ -30,11 +33,16 @@ class StandIn:
 
     def __init__(self, name: str) -> None:
         self.name, self.ready, self.paths = name, True, []
+        self.dies_in_requests = False  # close the connection without an answer, as a killed instance
         stand_in = self
 
         class Handler(BaseHTTPRequestHandler):
             def _answer(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 stand_in.paths.append(self.path)
+                if stand_in.dies_in_requests and self.path != "/readyz":
+                    self.close_connection = True
+                    return
                 status = 503 if self.path == "/readyz" and not stand_in.ready else 200
                 body = stand_in.name.encode()
                 self.send_response(status)
@@ -166,3 +174,37 @@ def test_an_instance_that_is_not_ready_gets_no_traffic(balancer: Balancer) -> No
         ),
         what="web1 back",
     )
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/api/chat/history"), ("POST", "/api/chat/messages"), ("POST", "/webhooks/twilio/sms")],
+)
+def test_a_request_safe_to_send_twice_is_answered_by_the_other_instance_when_one_dies_in_it(
+    balancer: Balancer, method: str, path: str
+) -> None:
+    web1, web2 = balancer.stand_ins["web1"], balancer.stand_ins["web2"]
+    web1.dies_in_requests = True
+    with httpx.Client(base_url=balancer.url("public"), timeout=10) as client:  # kept alive, as browsers
+        answers = [client.request(method, path, content=b'{"client_message_id": "m-0001"}') for _ in range(6)]
+    assert [(a.status_code, a.text) for a in answers] == [(200, "web2")] * 6
+    assert path in web1.paths  # at least one went to the dying instance first and was sent on
+    assert web2.paths.count(path) == 6
+
+
+def test_a_request_not_safe_to_send_twice_is_not_sent_to_the_other_instance(balancer: Balancer) -> None:
+    """A caseworker's form, say: sent twice it could send a message twice. Its client gets the failure."""
+    web1, web2 = balancer.stand_ins["web1"], balancer.stand_ins["web2"]
+    web1.dies_in_requests = True
+    failed = 0
+    with httpx.Client(base_url=balancer.url("public"), timeout=10) as client:
+        for _ in range(6):
+            try:
+                answer = client.post("/inbox/threads/1/messages", content=b"text=hej")
+            except httpx.TransportError:
+                failed += 1
+                continue
+            failed += answer.status_code != 200
+    assert failed >= 1
+    assert web1.paths.count("/inbox/threads/1/messages") == failed
+    assert web2.paths.count("/inbox/threads/1/messages") == 6 - failed
