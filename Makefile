@@ -101,13 +101,14 @@ oidc-deps:
 test: venvs catalogs browser-deps oidc-deps design-deps haproxy-deps
 	$(BACKEND_VENV)/bin/ruff check backend actions bot privacy tests scripts
 	$(BACKEND_VENV)/bin/ruff format --check backend actions bot privacy tests scripts
-	@# Two cores. First the training of the model (the longest job) beside the backend suite
-	@# (PostgreSQL), then the Rasa side's quick checks where the backend suite ran; each job prints its
-	@# output when it ends. Then the end-to-end tests, which need the trained model: those with
-	@# processes of their own beside those sharing one stack, which leave a core half idle; the NLU
-	@# evaluation (another training) fills it at a lower priority.
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-rasa-model test-backend test-rasa-checks
-	$(MAKE) --no-print-directory -j3 --output-sync=target test-e2e-own test-e2e-shared test-nlu-eval
+	@# Two cores. First the model alone (when its inputs changed), beside only the Rasa side's quick
+	@# checks: TensorFlow trains on both cores, and spends a third more CPU when another busy process
+	@# shares them. Then everything else side by side (each job prints its output when it ends): the
+	@# backend suite (one core at most), the test stories, the end-to-end tests with processes of their
+	@# own and those sharing one stack (which wait for their processes much of the time), and the NLU
+	@# evaluation (another training) at a lower priority in the gaps.
+	$(MAKE) --no-print-directory -j2 --output-sync=target model test-rasa-checks
+	$(MAKE) --no-print-directory -j5 --output-sync=target test-backend test-rasa-model test-e2e-own test-e2e-shared test-nlu-eval
 
 .PHONY: test-backend test-rasa test-rasa-checks test-rasa-model test-nlu-eval test-e2e-own test-e2e-shared
 # Each job that starts servers takes their ports from a block of its own (scripts/ports.py), so jobs

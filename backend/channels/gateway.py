@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from sanic import Sanic
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.channels import rasa_client, texts
 from backend.channels.rasa_client import RasaUnavailable
@@ -28,7 +29,7 @@ from backend.channels.types import BotMessage, Button
 from backend.conversations import language as languages
 from backend.conversations import service
 from backend.errors import NotFound
-from backend.models.conversations import ChatMessage
+from backend.models.conversations import ChatMessage, Conversation
 from backend.models.states import ConversationOwner
 from backend.nlg import translate
 
@@ -160,20 +161,10 @@ async def _begin_turn(
             notice = translate(language, texts.EMPTY_MESSAGE)
             return _Turn(language, channel, text, messages=[BotMessage(notice)])
 
-        earlier = None
         if client_message_id is not None:
             earlier = await service.citizen_message_by_client_id(db, conversation_id, client_message_id)
-        if earlier is not None:
-            # The same turn again: its stored answer, or (never answered: the instance asking Rasa died)
-            # Rasa's, which repeats its answer if it took the message. Its text is the stored one.
-            language = languages.effective_language(conversation, settings.default_language)
-            answer = await service.bot_answer_to(db, earlier)
-            if answer or conversation.owner != ConversationOwner.BOT:
-                notice = translate(language, OWNER_NOTICES.get(conversation.owner, texts.TRY_AGAIN))
-                return _Turn(
-                    language, channel, earlier.text, messages=_as_bot_messages(answer) or [BotMessage(notice)]
-                )
-            return _Turn(language, channel, earlier.text, resent=True)
+            if earlier is not None:
+                return await _same_turn_again(db, conversation, earlier, settings.default_language)
         try:
             await service.append_message(
                 db, conversation_id, sender="citizen", text=text, client_message_id=client_message_id
@@ -184,7 +175,7 @@ async def _begin_turn(
             language = languages.effective_language(conversation, settings.default_language)
             return _Turn(language, channel, text, messages=[BotMessage(translate(language, texts.TRY_AGAIN))])
         if conversation.owner != ConversationOwner.BOT:
-            # A caseworker owns the conversation (issue 4): the bot stays silent, the message waits for them.
+            # A caseworker owns the conversation: the bot stays silent, the message waits for them.
             language = languages.effective_language(conversation, settings.default_language)
             notice = BotMessage(
                 translate(language, OWNER_NOTICES.get(conversation.owner, texts.WAITING_FOR_CASEWORKER))
@@ -208,6 +199,22 @@ async def _begin_turn(
 
 def _intent_of(payload: str) -> str:
     return next(intent for intent, sent in INTENT_PAYLOADS.items() if sent == payload)
+
+
+async def _same_turn_again(
+    db: AsyncSession, conversation: Conversation, earlier: ChatMessage, default_language: str
+) -> _Turn:
+    """A turn sent again: its stored answer; with none (the instance asking Rasa died), Rasa's, which
+    repeats its answer if it took the message already. The text is the one stored the first time."""
+    language = languages.effective_language(conversation, default_language)
+    channel = conversation.channel
+    answer = await service.bot_answer_to(db, earlier)
+    if answer:
+        return _Turn(language, channel, earlier.text, messages=_as_bot_messages(answer))
+    if conversation.owner != ConversationOwner.BOT:
+        notice = translate(language, OWNER_NOTICES.get(conversation.owner, texts.WAITING_FOR_CASEWORKER))
+        return _Turn(language, channel, earlier.text, messages=[BotMessage(notice)])
+    return _Turn(language, channel, earlier.text, resent=True)
 
 
 def _as_bot_messages(rows: list[ChatMessage]) -> list[BotMessage]:
