@@ -101,20 +101,20 @@ oidc-deps:
 test: venvs catalogs browser-deps oidc-deps design-deps haproxy-deps
 	$(BACKEND_VENV)/bin/ruff check backend actions bot privacy tests scripts
 	$(BACKEND_VENV)/bin/ruff format --check backend actions bot privacy tests scripts
-	@# Two cores. First the model alone (when its inputs changed), beside only the Rasa side's quick
-	@# checks: TensorFlow trains on both cores, and spends a third more CPU when another busy process
-	@# shares them. Then everything else side by side (each job prints its output when it ends): the
-	@# backend suite (one core at most), the test stories, the end-to-end tests with processes of their
-	@# own and those sharing one stack (which wait for their processes much of the time), and the NLU
-	@# evaluation (another training) at a lower priority in the gaps.
-	$(MAKE) --no-print-directory -j2 --output-sync=target model test-rasa-checks
-	$(MAKE) --no-print-directory -j5 --output-sync=target test-backend test-rasa-model test-e2e-own test-e2e-shared test-nlu-eval
+	@# Two cores, one make with the jobs' order in their prerequisites; each job prints its output when
+	@# it ends. The model is trained first (when its inputs changed) at full priority: TensorFlow leaves
+	@# part of the two cores idle, and spends a third more CPU when another busy process takes its turn
+	@# on them. The backend suite (no model needed) runs beside it at a low priority, in that idle part.
+	@# Once the model is there: the test stories, the end-to-end tests with processes of their own and
+	@# those sharing one stack (which wait for their processes much of the time), and the NLU evaluation
+	@# (another training) at a low priority in the gaps.
+	$(MAKE) --no-print-directory -j6 --output-sync=target test-rasa-checks test-backend test-rasa-model test-e2e-own test-e2e-shared test-nlu-eval
 
 .PHONY: test-backend test-rasa test-rasa-checks test-rasa-model test-nlu-eval test-e2e-own test-e2e-shared
 # Each job that starts servers takes their ports from a block of its own (scripts/ports.py), so jobs
 # running side by side never take the same port.
 test-backend:
-	INISSIAQ_PORT_BLOCK=1 $(BACKEND_VENV)/bin/pytest -q -p no:cacheprovider tests/backend tests/locales tests/scripts
+	INISSIAQ_PORT_BLOCK=1 nice -n 10 $(BACKEND_VENV)/bin/pytest -q -p no:cacheprovider tests/backend tests/locales tests/scripts
 
 # The Rasa side: the checks of the training data and the Python tests of actions/bot/NLU component,
 # then the model (trained when its inputs changed) against the test stories.
@@ -124,17 +124,17 @@ test-rasa-checks:
 	PYTHONPATH=$(CURDIR) $(RASA) data validate --domain domain.yml --data data --config config.yml --fail-on-warnings
 	INISSIAQ_PORT_BLOCK=2 $(RASA_VENV)/bin/pytest -q -p no:cacheprovider tests/actions tests/bot tests/nlu
 
-test-rasa-model:
+test-rasa-model: model
 	@model=$$($(RPY) scripts/model.py train) && \
 		PYTHONPATH=$(CURDIR) $(RASA) test core --model "$$model" --stories tests/stories --out var/test-results/core --fail-on-prediction-errors
 
-test-nlu-eval:
+test-nlu-eval: model
 	nice -n 10 $(RPY) scripts/nlu_eval.py --cached
 
-test-e2e-own:
+test-e2e-own: model
 	INISSIAQ_PORT_BLOCK=3 $(BACKEND_VENV)/bin/pytest -q -p no:cacheprovider -m own_stack tests/e2e
 
-test-e2e-shared:
+test-e2e-shared: model
 	INISSIAQ_PORT_BLOCK=4 $(BACKEND_VENV)/bin/pytest -q -p no:cacheprovider -m "not own_stack" tests/e2e tests/browser
 
 # ---------------------------------------------------------------- bench
