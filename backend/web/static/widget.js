@@ -12,6 +12,7 @@
   var texts = {};
   var lastId = 0;
   var busy = false;
+  var submitWaiting = false;  // the citizen pressed send while busy: send once the work ends
   var lastButtons = {};
   var pollTimer = null;
 
@@ -230,7 +231,20 @@
     clearTimeout(setWorking.timer);
     if (on) {
       setWorking.timer = setTimeout(function () { el.status.textContent = texts.working; }, WORKING_AFTER_MS);
+    } else if (submitWaiting) {
+      submitWaiting = false;
+      setTimeout(submitInput, 0);  // after the answer that ended the work is shown
     }
+  }
+
+  // A message the citizen sends while the assistant is still working (on an answer, or on what the
+  // page asked for when it loaded) is sent as soon as the work ends, never dropped.
+  function submitInput() {
+    var text = el.input.value;
+    if (!text.trim()) { return; }
+    if (busy) { submitWaiting = true; return; }
+    el.input.value = "";
+    send(text);
   }
 
   function post(url, body) {
@@ -357,10 +371,7 @@
     });
     el.form.addEventListener("submit", function (event) {
       event.preventDefault();
-      var text = el.input.value;
-      if (busy || !text.trim()) { return; }
-      el.input.value = "";
-      send(text);
+      submitInput();
     });
     document.querySelectorAll("button.language").forEach(function (button) {
       button.addEventListener("click", function () {
