@@ -29,7 +29,7 @@ chat = Blueprint("web_chat", url_prefix="/api/chat")
 health = Blueprint("web_chat_health")
 bp = Blueprint.group(chat, health)
 
-# The widget's id of one message (a random UUID), sent again with the same message when it retries.
+# The widget's id of one message (32 random hex digits), sent again with the same message when it retries.
 CLIENT_MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 # Enough for max_message_chars of any text, each character escaped as \uXXXX\uXXXX, plus the envelope.
 MAX_BODY_BYTES = 32 * 1024
