@@ -4,8 +4,8 @@ A port found free by binding to port 0 comes from the kernel's range for the loc
 connections (32768-60999 on Linux), so any outgoing connection, or another process asking the same
 way, can take it before the server binds it; with several test processes side by side (`make test`)
 that happened. The ports handed out here come from below that range, each process takes them from
-a block of its own when `INISSIAQ_PORT_BLOCK` names one (0-5; `make test` gives each parallel job its
-own), and a port is never handed out twice by one process.
+a block of its own when `INISSIAQ_PORT_BLOCK` names one (0-11; `make test` gives each parallel job its
+own, the others are free for runs by hand), and a port is never handed out twice by one process.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import socket
 import threading
 
 FIRST_PORT = 20000
-BLOCK_SIZE = 2000
-BLOCKS = 6  # 20000-31999: below the kernel's range for outgoing connections
+BLOCK_SIZE = 1000
+BLOCKS = 12  # 20000-31999: below the kernel's range for outgoing connections
 
 _handed_out: set[int] = set()
 _lock = threading.Lock()
