@@ -17,7 +17,7 @@ help:
 	@echo "make cluster - the production topology on this machine: HAProxy, 2 web, 2 workers, 2 Rasa, 2 action servers"
 	@echo "make test   - install what is missing and run the whole test suite"
 	@echo "make bench  - latency and throughput of the gateway next to plain Rasa"
-	@echo "make lint   - ruff"
+	@echo "make lint   - ruff, and the import contracts of pyproject.toml (lint-imports)"
 
 # ---------------------------------------------------------------- environments
 $(BACKEND_VENV)/.installed: requirements/backend.lock requirements/dev.lock pyproject.toml
@@ -42,6 +42,7 @@ venvs: $(BACKEND_VENV)/.installed $(RASA_VENV)/.installed
 lint: venvs
 	$(BACKEND_VENV)/bin/ruff check backend actions bot privacy tests scripts
 	$(BACKEND_VENV)/bin/ruff format --check backend actions bot privacy tests scripts
+	$(BACKEND_VENV)/bin/lint-imports
 
 # ---------------------------------------------------------------- model and catalogs
 .PHONY: model
@@ -101,6 +102,7 @@ oidc-deps:
 test: venvs catalogs browser-deps oidc-deps design-deps haproxy-deps
 	$(BACKEND_VENV)/bin/ruff check backend actions bot privacy tests scripts
 	$(BACKEND_VENV)/bin/ruff format --check backend actions bot privacy tests scripts
+	$(BACKEND_VENV)/bin/lint-imports
 	@# Two cores, one make with the jobs' order in their prerequisites; each job prints its output when
 	@# it ends. The model is trained first (when its inputs changed) at full priority: TensorFlow leaves
 	@# part of the two cores idle, and spends a third more CPU when another busy process takes its turn

@@ -7,12 +7,13 @@ import importlib
 import logging
 
 from sanic import Request, Sanic
-from sanic.response import HTTPResponse
+from sanic.exceptions import SanicException
+from sanic.response import HTTPResponse, JSONResponse, json
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.config import Settings
 from backend.db import create_engine, create_session_factory
-from backend.errors import register_error_handlers
+from backend.errors import DomainError
 from backend.limits.address import proxy_config
 from backend.logging_setup import configure_logging
 from backend.migrations.runner import current_revision, head_revision
@@ -109,6 +110,24 @@ def create_app(settings: Settings | None = None, *, name: str = "inissiaq", work
         response.headers.setdefault("Referrer-Policy", "same-origin")
 
     return app
+
+
+def register_error_handlers(app: Sanic) -> None:
+    """Domain errors (backend/errors.py) answer with their status and code; Sanic's own with theirs."""
+
+    @app.exception(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        return json(exc.body(), status=exc.status, headers=exc.headers())
+
+    @app.exception(SanicException)
+    async def _sanic(request: Request, exc: SanicException) -> JSONResponse:
+        status = getattr(exc, "status_code", 500) or 500
+        return json({"error": "http_error", "message": str(exc)}, status=status)
+
+    @app.exception(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        app.ctx.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return json({"error": "internal_error", "message": "internal error"}, status=500)
 
 
 async def schema_is_current(engine: AsyncEngine) -> bool:

@@ -8,8 +8,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-
-from sanic import Sanic
+from typing import Any
 
 log = logging.getLogger("inissiaq.background")
 
@@ -41,7 +40,7 @@ async def repeat(
             await asyncio.sleep(idle)
 
 
-def start_loop(app: Sanic, loop: Callable[[Sanic], Awaitable[None]], name: str) -> asyncio.Task[None] | None:
+def start_loop(app: Any, loop: Callable[[Any], Awaitable[None]], name: str) -> asyncio.Task[None] | None:
     """Start `loop(app)` as a task unless BACKGROUND_WORKERS=0 (then an operator runs it elsewhere)."""
     if not app.ctx.settings.background_workers:
         return None

@@ -1,12 +1,10 @@
-"""Domain exceptions and their mapping to HTTP answers, in one place."""
+"""Domain exceptions, each with the HTTP status and code it answers with. The handlers that turn them
+into answers are registered by the application factory (`backend.app`), so the services that raise
+them do not import Sanic."""
 
 from __future__ import annotations
 
 from typing import Any
-
-from sanic import Request, Sanic
-from sanic.exceptions import SanicException
-from sanic.response import JSONResponse, json
 
 
 class DomainError(Exception):
@@ -82,19 +80,3 @@ class RateLimited(TooManyRequests):
 class UpstreamUnavailable(DomainError):
     status = 503
     code = "upstream_unavailable"
-
-
-def register_error_handlers(app: Sanic) -> None:
-    @app.exception(DomainError)
-    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        return json(exc.body(), status=exc.status, headers=exc.headers())
-
-    @app.exception(SanicException)
-    async def _sanic(request: Request, exc: SanicException) -> JSONResponse:
-        status = getattr(exc, "status_code", 500) or 500
-        return json({"error": "http_error", "message": str(exc)}, status=status)
-
-    @app.exception(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        app.ctx.logger.exception("unhandled error on %s %s", request.method, request.path)
-        return json({"error": "internal_error", "message": "internal error"}, status=500)

@@ -1,9 +1,9 @@
 """Binding an SMS number or a Telegram chat to an eID-verified person.
 
 A phone number is not an identity. When an anonymous SMS/Telegram citizen wants to apply, see a status
-or read messages, the conversation gets a one-time link (128 random bits, only its SHA-256 stored,
-single use, valid `LINK_TTL_MINUTES`). Whoever holds a link can hand it to someone else, and link
-previews fetch it without anyone reading it, so:
+or read messages, the conversation gets a one-time link (`backend.applications.login.create_link`:
+128 random bits, only its SHA-256 stored, single use, valid `LINK_TTL_MINUTES`). Whoever holds a link
+can hand it to someone else, and link previews fetch it without anyone reading it, so:
 
 - `GET /l/<token>` changes nothing. It shows which phone (masked) or Telegram account the link would
   connect, with a button.
@@ -18,8 +18,6 @@ previews fetch it without anyone reading it, so:
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -29,6 +27,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import audit
+from backend.applications.login import LINK_PATH, hash_token
 from backend.auth import sessions
 from backend.auth.login import require_same_origin
 from backend.config import Settings
@@ -44,16 +43,11 @@ from backend.web import ui_texts as t
 from backend.web.pages import e, render_page, request_language
 
 bp = Blueprint("channel_binding")
-LINK_PATH = "/l/"
 CONFIRM_PATH = "/l/confirm"
 CANCEL_PATH = "/l/cancel"
 LINKED_PATH = "/linked"
 MAX_TOKEN_CHARS = 64
 MAX_FORM_BYTES = 1024
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _hash_of(token: object) -> str | None:
@@ -66,24 +60,6 @@ def binding_period(channel: str, settings: Settings) -> timedelta:
     if channel == "telegram":
         return timedelta(days=settings.telegram_binding_days)
     return timedelta(hours=settings.sms_binding_hours)
-
-
-async def create_link(db: AsyncSession, conversation: Conversation, settings: Settings) -> str:
-    """A new one-time login link for the conversation's channel (flushed, not committed)."""
-    token = secrets.token_urlsafe(16)
-    now = datetime.now(UTC)
-    db.add(
-        LinkToken(
-            token_hash=hash_token(token),
-            conversation_id=conversation.id,
-            channel=conversation.channel,
-            address=conversation.channel_address or "",
-            created_at=now,
-            expires_at=now + timedelta(minutes=settings.link_ttl_minutes),
-        )
-    )
-    await db.flush()
-    return f"{settings.public_base_url}{LINK_PATH}{token}"
 
 
 async def usable_link(

@@ -252,9 +252,9 @@ async def _run_turn(
 ) -> bool:
     sessions = app.ctx.sessions
     if kind == "media":  # files by MMS or Telegram: stored as documents, no bot turn
-        from backend.documents import inbound as documents_inbound
+        from backend.channels import media
 
-        return await documents_inbound.handle(app, message_id, cid, text, channel)
+        return await media.handle(app, message_id, cid, text, channel)
     first_try = kind == "message" and attempts == 1  # a retry after a failure is not a new turn
     if first_try and not await _within_turn_limit(app, message_id, cid, channel, sender):
         return True

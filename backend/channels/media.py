@@ -18,7 +18,7 @@ from typing import Any
 from sanic import Sanic
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.channels import binding
+from backend.applications.login import create_link
 from backend.channels.types import BotMessage, Button
 from backend.clients.media import MediaTooLarge, MediaUnavailable, media_client
 from backend.conversations import service as conversations
@@ -118,7 +118,7 @@ async def handle(app: Sanic, message_id: int, cid: str, payload: str, channel: s
         language = effective_language(conversation, settings.default_language)
         cpr = await conversations.current_person_cpr(db, conversation)
         if cpr is None:
-            link = await binding.create_link(db, conversation, settings)
+            link = await create_link(db, conversation, settings)
             reply = BotMessage(
                 translate(language, texts.LOGIN_FIRST), [Button(translate(language, LOG_IN), link)]
             )

@@ -16,9 +16,9 @@ from twilio.request_validator import RequestValidator
 
 from backend.channels import texts
 from backend.channels.inbound import accept, record_handled
+from backend.channels.media import accept_media, twilio_refs
 from backend.config import Settings
 from backend.conversations import language as languages
-from backend.documents.inbound import accept_media, twilio_refs
 from backend.errors import Forbidden, InvalidInput
 from backend.nlg import translate
 from backend.outbox.service import enqueue, opt_in, opt_out, record_delivery_report
@@ -100,7 +100,7 @@ async def inbound_sms(request: Request) -> HTTPResponse:
             )
             await db.commit()
     else:
-        media = twilio_refs(params)  # an MMS: its files become documents (backend/documents/inbound.py)
+        media = twilio_refs(params)  # an MMS: its files become documents (backend/channels/media.py)
         if media:
             await accept_media(
                 db, provider="twilio", external_id=message_sid, channel="sms", sender=sender, refs=media

@@ -28,9 +28,9 @@ from telegram import CallbackQuery, Chat, Update, User
 
 from backend.channels import texts
 from backend.channels.inbound import accept, record_handled
+from backend.channels.media import accept_media, telegram_refs
 from backend.conversations import language as languages
 from backend.db import upsert_insert
-from backend.documents.inbound import accept_media, telegram_refs
 from backend.errors import Forbidden, InvalidInput
 from backend.models.outbox import InboundMessage, OutboxMessage
 from backend.models.states import InboundState

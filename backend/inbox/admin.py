@@ -13,7 +13,7 @@ from backend import audit
 from backend.cpr import normalise_cpr
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.inbox.applications import iso
-from backend.inbox.auth import hash_password, new_totp_secret
+from backend.inbox.credentials import hash_password, new_totp_secret
 from backend.inbox.i18n import N_
 from backend.models.audit import AuditEntry
 from backend.models.caseworkers import CannedText, Caseworker, RoutingRule

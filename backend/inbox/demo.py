@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.config import Settings
 from backend.inbox.admin import create_caseworker, create_rule
-from backend.inbox.auth import hash_password, new_totp_secret
+from backend.inbox.credentials import hash_password, new_totp_secret
 from backend.models.caseworkers import Caseworker
 
 DEMO_ACCOUNTS = (

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend import audit
 from backend.config import Settings
 from backend.errors import Conflict, DomainError, InvalidInput, NotFound, TooManyRequests
-from backend.inbox.auth import as_utc, check_throttle, clear_failures, record_failure, token_hash
+from backend.inbox.credentials import as_utc, check_throttle, clear_failures, record_failure, token_hash
 from backend.models.machine_clients import MachineClient, MachineToken
 
 SCOPES = ("applications:read", "applications:write", "messages:write")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sanic import Sanic
+from typing import Any
 
 from backend.nlg.catalogs import use_locales_dir
 
 
-async def start(app: Sanic) -> None:
+async def start(app: Any) -> None:
     use_locales_dir(app.ctx.settings.locales_dir)

@@ -19,8 +19,8 @@ import contextlib
 import logging
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sanic import Sanic
 from sqlalchemy import and_, case, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
@@ -293,7 +293,7 @@ async def run_once(
     return sum(1 for r in results if r is not None)
 
 
-async def _loop(app: Sanic) -> None:
+async def _loop(app: Any) -> None:
     sessions = app.ctx.sessions
     clients = app.ctx.outbox_clients
     limiter = RateLimiter(sessions, GLOBAL_RATE)
@@ -312,13 +312,13 @@ async def _loop(app: Sanic) -> None:
     )
 
 
-async def start(app: Sanic) -> None:
+async def start(app: Any) -> None:
     app.ctx.outbox_clients = build_clients(app.ctx.settings)
     app.ctx.outbox_clients["webhook"] = WebhookClient(app.ctx.sessions)
     app.ctx.outbox_task = start_loop(app, _loop, "outbox-worker")
 
 
-async def stop(app: Sanic) -> None:
+async def stop(app: Any) -> None:
     await stop_loop(getattr(app.ctx, "outbox_task", None))
     for client in getattr(app.ctx, "outbox_clients", {}).values():
         with contextlib.suppress(Exception):

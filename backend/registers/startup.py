@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from sanic import Sanic
+from typing import Any
+
 from sqlalchemy.exc import IntegrityError
 
 from backend.registers.seed import seed_if_empty
 
 
-async def start(app: Sanic) -> None:
+async def start(app: Any) -> None:
     async with app.ctx.sessions() as db:
         try:
             if await seed_if_empty(db):

@@ -19,10 +19,11 @@ import pytest
 from sqlalchemy import DateTime, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from backend.applications.login import create_link
 from backend.audit_chain import verify
 from backend.auth import sessions as web_sessions
 from backend.auth.login import on_login
-from backend.channels.binding import bind_phone, create_link
+from backend.channels.binding import bind_phone
 from backend.channels.inbound import record_handled, send_replies
 from backend.channels.types import BotMessage
 from backend.cli import main

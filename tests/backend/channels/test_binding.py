@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
+from backend.applications.login import LINK_PATH, create_link, hash_token
 from backend.channels import binding
 from backend.conversations import service as conversations
 from backend.models.audit import AuditEntry
@@ -31,7 +32,7 @@ async def _sms_conversation(db, address: str = PHONE):  # type: ignore[no-untype
 
 async def _link(db, settings, conversation) -> str:  # type: ignore[no-untyped-def]
     """The path of a new link (`/l/<token>`), committed."""
-    url = await binding.create_link(db, conversation, settings)
+    url = await create_link(db, conversation, settings)
     await db.commit()
     return url.removeprefix(settings.public_base_url)
 
@@ -61,18 +62,18 @@ async def _resume_jobs(db) -> list[InboundMessage]:  # type: ignore[no-untyped-d
 
 async def test_a_link_is_long_random_and_only_its_hash_is_stored(db, settings) -> None:
     conversation = await _sms_conversation(db)
-    first = await binding.create_link(db, conversation, settings)
-    second = await binding.create_link(db, conversation, settings)
+    first = await create_link(db, conversation, settings)
+    second = await create_link(db, conversation, settings)
     token = first.rsplit("/", 1)[1]
     assert first != second and len(token) >= 22
     stored = (await db.execute(select(LinkToken.token_hash))).scalars().all()
-    assert token not in stored and binding.hash_token(token) in stored
+    assert token not in stored and hash_token(token) in stored
 
 
 async def test_a_link_works_once_and_not_after_it_expired(db, settings) -> None:
     conversation = await _sms_conversation(db)
-    token = (await binding.create_link(db, conversation, settings)).rsplit("/", 1)[1]
-    late = (await binding.create_link(db, conversation, settings)).rsplit("/", 1)[1]
+    token = (await create_link(db, conversation, settings)).rsplit("/", 1)[1]
+    late = (await create_link(db, conversation, settings)).rsplit("/", 1)[1]
     await db.commit()
     assert await binding.redeem(db, token) is not None
     assert await binding.redeem(db, token) is None
@@ -147,7 +148,7 @@ async def test_a_logged_in_citizen_confirms_from_the_link_page_itself(app, db, s
     browser = Browser(app)
     await browser.login(AVIAJA)
     page = await browser.request("GET", path)
-    token = path.removeprefix(binding.LINK_PATH)
+    token = path.removeprefix(LINK_PATH)
     assert page.status == 200 and "Aviaja Lyberth" in page.text and MASKED in page.text
     assert f'action="{binding.CONFIRM_PATH}"' in page.text and f'value="{token}"' in page.text
     assert await _bound_cpr(db, conversation) is None
@@ -166,7 +167,7 @@ async def test_a_cross_site_confirmation_is_refused(app, db, settings, headers) 
     conversation = await _sms_conversation(db)
     path = await _link(db, settings, conversation)
     browser = await _logged_in_with_pending_link(app, settings, path)
-    token = path.removeprefix(binding.LINK_PATH)
+    token = path.removeprefix(LINK_PATH)
     refused = await browser.request("POST", binding.CONFIRM_PATH, data={"token": token}, headers=headers)
     assert (refused.status, refused.json["error"]) == (403, "forbidden")
     assert await _bound_cpr(db, conversation) is None
@@ -253,7 +254,7 @@ async def test_a_telegram_link_names_the_account_and_hides_most_of_the_chat_id(a
             sender_name="Aviaja L.",
             conversation_id=conversation.id,
             text="hej",
-            status="done",
+            status=InboundState.DONE,
         )
     )
     await db.commit()

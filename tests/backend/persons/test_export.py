@@ -15,9 +15,10 @@ from pypdf import PdfReader
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from backend.applications.login import create_link
 from backend.auth import sessions
 from backend.auth.login import on_login
-from backend.channels.binding import bind_phone, create_link
+from backend.channels.binding import bind_phone
 from backend.channels.inbound import record_handled, send_replies
 from backend.channels.types import BotMessage
 from backend.cli import main
