@@ -21,7 +21,7 @@ from backend.models.applications import Application, Draft
 from backend.models.casework import CaseTask, JournalNote
 from backend.models.conversations import ChatMessage, Conversation, WebSession
 from backend.models.outbox import InboundMessage, LinkToken, OutboxMessage
-from backend.models.states import INBOUND_HANDLED, OutboxState
+from backend.models.states import INBOUND_HANDLED, ConversationOwner, OutboxState
 from backend.tracker_events import events, tracker_connection
 
 LOGIN_CODE_TEXT = timedelta(minutes=10)  # an SMS login code is worthless after its validity
@@ -135,7 +135,7 @@ async def idle_conversation_ids(db: AsyncSession, policy: RetentionPolicy, now: 
         Conversation.updated_at < cutoff,
         Conversation.created_at < cutoff,
         or_(Conversation.bound_until.is_(None), Conversation.bound_until < now),
-        Conversation.owner.in_(("bot", "closed")),
+        Conversation.owner.in_((ConversationOwner.BOT, ConversationOwner.CLOSED)),
         ~recent_message,
         ~recent_inbound,
         ~session,

@@ -24,7 +24,7 @@ from backend.models.casework import CaseTask, JournalNote
 from backend.models.caseworkers import Caseworker
 from backend.models.messaging import Thread
 from backend.models.registers import Person
-from backend.models.states import TaskState
+from backend.models.states import TaskFilter, TaskState
 
 MAX_NOTE = 4000
 MAX_TASK_TEXT = 1000
@@ -250,17 +250,24 @@ async def create_task(
 
 
 async def list_tasks(
-    db: AsyncSession, caseworker: Caseworker, settings: Settings, *, mine: bool, state: str = "open"
+    db: AsyncSession,
+    caseworker: Caseworker,
+    settings: Settings,
+    *,
+    mine: bool,
+    state: TaskFilter | str = TaskFilter.OPEN,
 ) -> list[dict[str, Any]]:
     """Tasks by due day (mine, or everyone's), `state` open, done or all. The read is audited with
     the applications it shows; commits."""
-    if state not in ("open", "done", "all"):
-        raise InvalidInput("state must be open, done or all")
+    try:
+        state = TaskFilter(state)
+    except ValueError:
+        raise InvalidInput("state must be open, done or all") from None
     query = select(CaseTask).order_by(CaseTask.due, CaseTask.id)
     if mine:
         query = query.where(CaseTask.caseworker_id == caseworker.id)
-    if state != "all":
-        query = query.where(CaseTask.state == state)
+    if state != TaskFilter.ALL:
+        query = query.where(CaseTask.state == TaskState(state))
     tasks = list((await db.execute(query.limit(1000))).scalars().all())
     today = local_today(settings)
     usernames = await _usernames(db, {t.caseworker_id for t in tasks} | {t.completed_by for t in tasks})

@@ -17,6 +17,7 @@ from backend.inbox.applications import get_application
 from backend.inbox.auth import Principal
 from backend.inbox.i18n import CITIZEN_LANGUAGE_WORDS, STATUS_WORDS, _, format_date, format_datetime, word
 from backend.inbox.pages import csrf_field, e, error_box, form_value, page, signed_in
+from backend.models.states import TaskState
 
 bp = Blueprint("inbox_casework_pages", url_prefix="/inbox")
 
@@ -61,13 +62,15 @@ def search_box(principal: Principal) -> str:
 def _task_rows(tasks: list[dict[str, Any]], token: str, return_to: str, *, with_reference: bool) -> str:
     rows = []
     for task in tasks:
-        state = _("Overdue") if task["overdue"] else (_("Done") if task["state"] == "done" else _("Open"))
+        state = (
+            _("Overdue") if task["overdue"] else (_("Done") if task["state"] == TaskState.DONE else _("Open"))
+        )
         marker = f'<strong class="overdue">{e(state)}</strong>' if task["overdue"] else e(state)
         action = (
             f'<form class="inline" method="post" action="/inbox/tasks/{task["id"]}/complete">{token}'
             f'<input type="hidden" name="return_to" value="{e(return_to)}">'
             f"{_button(_('Mark as done'), primary=False)}</form>"
-            if task["state"] == "open"
+            if task["state"] == TaskState.OPEN
             else ""
         )
         reference = (

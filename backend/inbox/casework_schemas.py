@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from backend.inbox.schemas import Answer, ApplicationSummary, Body, Language, Note, Query, Task
+from backend.models.states import TaskFilter
 
 # --- journal notes -----------------------------------------------------------------------------
 
@@ -46,7 +47,7 @@ class TaskRequest(Body):
 
 class TaskQuery(Query):
     mine: Literal["0", "1"] = "0"
-    state: Literal["open", "done", "all"] = "open"
+    state: TaskFilter = TaskFilter.OPEN
 
 
 class TaskList(Answer):

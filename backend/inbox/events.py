@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from backend.models.applications import Application
 from backend.models.conversations import Conversation
 from backend.models.messaging import SecureMessage
+from backend.models.states import CONVERSATION_WITH_PEOPLE
 
 POLL_SECONDS = 2.0
 HEARTBEAT_SECONDS = 15.0
@@ -43,7 +44,7 @@ async def marks(sessions: async_sessionmaker[AsyncSession]) -> Marks:
         waiting, changed = (
             await db.execute(
                 select(func.count(), func.max(Conversation.updated_at)).where(
-                    Conversation.owner.in_(("waiting", "human"))
+                    Conversation.owner.in_(CONVERSATION_WITH_PEOPLE)
                 )
             )
         ).one()

@@ -49,6 +49,7 @@ from babel.numbers import format_currency, format_decimal
 from babel.support import Translations
 
 from backend.config import REPO_ROOT
+from backend.models.states import ApplicationStatus, Decision, NotificationStatus
 from backend.nlg import N_
 
 logger = logging.getLogger(__name__)
@@ -78,21 +79,21 @@ NO = N_("no")
 # Stored codes shown to caseworkers as words: `word(STATUS_WORDS, application.status)`.
 STATUS_WORDS = {
     # NOTE: Status of an application: the citizen has sent it.
-    "submitted": N_("submitted"),
+    ApplicationStatus.SUBMITTED: N_("submitted"),
     # NOTE: Status of an application: a caseworker has opened it (received by the municipality).
-    "received": N_("received"),
+    ApplicationStatus.RECEIVED: N_("received"),
     # NOTE: Status of an application: documents were requested; waiting for the citizen.
-    "waiting_for_citizen": N_("waiting for the citizen"),
+    ApplicationStatus.WAITING_FOR_CITIZEN: N_("waiting for the citizen"),
     # NOTE: Status of an application: taken over into the case system.
-    "taken_over": N_("taken over"),
+    ApplicationStatus.TAKEN_OVER: N_("taken over"),
     # NOTE: Status of an application: a decision has been made.
-    "decided": N_("decided"),
+    ApplicationStatus.DECIDED: N_("decided"),
 }
 DECISION_WORDS = {
     # NOTE: A decision on housing benefit: granted.
-    "granted": N_("granted"),
+    Decision.GRANTED: N_("granted"),
     # NOTE: A decision on housing benefit: refused.
-    "refused": N_("refused"),
+    Decision.REFUSED: N_("refused"),
 }
 CHANNEL_WORDS = {
     # NOTE: A channel the citizen used or is notified on: the chat on the web page.
@@ -121,19 +122,19 @@ CITIZEN_LANGUAGE_WORDS = {
 }
 NOTIFICATION_WORDS = {
     # NOTE: How a notification to the citizen went: waiting to be sent.
-    "queued": N_("queued"),
+    NotificationStatus.QUEUED: N_("queued"),
     # NOTE: How a notification to the citizen went: sent.
-    "sent": N_("sent"),
+    NotificationStatus.SENT: N_("sent"),
     # NOTE: How a notification to the citizen went: delivered.
-    "delivered": N_("delivered"),
+    NotificationStatus.DELIVERED: N_("delivered"),
     # NOTE: How a notification to the citizen went: it failed.
-    "failed": N_("failed"),
+    NotificationStatus.FAILED: N_("failed"),
     # NOTE: How a notification to the citizen went: not received, so the next channel was tried.
-    "fallen_back": N_("not received, next channel tried"),
+    NotificationStatus.FALLEN_BACK: N_("not received, next channel tried"),
     # NOTE: How a notification to the citizen went: the citizen has no address on any channel.
-    "no_channel": N_("no channel"),
+    NotificationStatus.NO_CHANNEL: N_("no channel"),
     # NOTE: How a notification to the citizen went: unknown.
-    "unknown": N_("unknown"),
+    NotificationStatus.UNKNOWN: N_("unknown"),
 }
 
 SENDER_WORDS = {

@@ -54,6 +54,7 @@ from backend.inbox.i18n import (
 from backend.inbox.status_pages import timeline_section
 from backend.limits.address import client_address
 from backend.messaging import service as messaging
+from backend.models.states import ConversationOwner
 from backend.web.design import STYLESHEET
 
 bp = Blueprint("inbox_pages", url_prefix="/inbox")
@@ -385,13 +386,13 @@ THREAD_FILTER_WORDS = {
 }
 OWNER_WORDS = {
     # NOTE: Who answers a live conversation now: the automatic assistant.
-    "bot": N_("assistant"),
+    ConversationOwner.BOT: N_("assistant"),
     # NOTE: A live conversation waiting for a caseworker to take it.
-    "waiting": N_("waiting for a caseworker"),
+    ConversationOwner.WAITING: N_("waiting for a caseworker"),
     # NOTE: A live conversation a caseworker has taken.
-    "human": N_("caseworker"),
+    ConversationOwner.HUMAN: N_("caseworker"),
     # NOTE: A live conversation that has ended.
-    "closed": N_("closed"),
+    ConversationOwner.CLOSED: N_("closed"),
 }
 
 
@@ -538,7 +539,7 @@ def _contact(contact: dict[str, Any]) -> str:
 
 
 def _take_cell(conversation: dict[str, Any], token: str) -> str:
-    if conversation["owner"] != "waiting":
+    if conversation["owner"] != ConversationOwner.WAITING:
         return ""
     action = f"/inbox/live/{e(conversation['conversation_id'])}/take"
     return (

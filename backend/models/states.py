@@ -80,6 +80,14 @@ class TaskState(StrEnum):
     DONE = "done"
 
 
+class TaskFilter(StrEnum):
+    """Which tasks a task list shows: the tasks in one state, or all of them."""
+
+    OPEN = TaskState.OPEN.value
+    DONE = TaskState.DONE.value
+    ALL = "all"
+
+
 class ConversationOwner(StrEnum):
     """Who answers a conversation: bot → waiting (the citizen asked for a person) → human (a
     caseworker took it) → bot again when the caseworker hands it back (backend/inbox/live.py). In

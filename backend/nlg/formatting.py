@@ -31,6 +31,7 @@ from babel.dates import format_date, format_time, get_datetime_format
 from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal
 
+from backend.models.states import ApplicationStatus, Decision
 from backend.nlg.catalogs import gettext_for
 from backend.nlg.locales import babel_locale
 from backend.nlg.markers import N_
@@ -43,21 +44,21 @@ MISSING = "…"
 
 STATUS_WORDS: dict[str, str] = {
     # NOTE: Status of an application (shown after "Status:"): the citizen has sent it.
-    "submitted": N_("submitted"),
+    ApplicationStatus.SUBMITTED: N_("submitted"),
     # NOTE: Status of an application: the municipality has received it (not yet being processed).
-    "received": N_("received by the municipality"),
+    ApplicationStatus.RECEIVED: N_("received by the municipality"),
     # NOTE: Status of an application: a caseworker has asked the citizen for documents and waits for them.
-    "waiting_for_citizen": N_("waiting for documents from you"),
+    ApplicationStatus.WAITING_FOR_CITIZEN: N_("waiting for documents from you"),
     # NOTE: Status of an application: a caseworker has taken it over and is processing it.
-    "taken_over": N_("taken over for processing"),
+    ApplicationStatus.TAKEN_OVER: N_("taken over for processing"),
     # NOTE: Status of an application: a decision has been made.
-    "decided": N_("decided"),
+    ApplicationStatus.DECIDED: N_("decided"),
 }
 DECISION_WORDS: dict[str, str] = {
     # NOTE: Decision on an application (shown after "Decision:"): housing benefit is granted.
-    "granted": N_("granted"),
+    Decision.GRANTED: N_("granted"),
     # NOTE: Decision on an application (shown after "Decision:"): housing benefit is refused.
-    "refused": N_("refused"),
+    Decision.REFUSED: N_("refused"),
 }
 # NOTE: A yes/no value inside a sentence, e.g. "Dwelling information correct: yes". Lower case.
 YES = N_("yes")

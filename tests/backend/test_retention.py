@@ -39,6 +39,7 @@ from backend.models.caseworkers import LoginCode
 from backend.models.conversations import ChatMessage, Conversation, WebSession
 from backend.models.messaging import ContactPreference, Notification, SecureMessage, Thread
 from backend.models.outbox import InboundMessage, LinkToken, OptOut, OutboxAttempt, OutboxMessage
+from backend.models.states import OutboxState
 from backend.outbox import worker
 from backend.outbox.service import enqueue, opt_out, record_delivery_report
 from backend.tracker_events import events
@@ -107,7 +108,7 @@ async def deliver_outbox(sessions: async_sessionmaker[AsyncSession]) -> None:
     async with sessions() as db:
         sms = (await db.execute(select(OutboxMessage).where(OutboxMessage.channel == "sms"))).scalars().all()
         for message in sms:
-            if message.provider_id and message.status == "sent":
+            if message.provider_id and message.status == OutboxState.SENT:
                 await record_delivery_report(db, provider_id=message.provider_id, provider_status="delivered")
         await db.commit()
 
@@ -299,7 +300,7 @@ async def test_the_purge_removes_and_redacts_what_the_policy_no_longer_allows_an
     karin_reply = by_recipient[(PHONES[KARIN], "bot_reply")]
     assert (karin_reply.text, karin_reply.status, karin_reply.provider_id is not None) == (
         "",
-        "delivered",
+        OutboxState.DELIVERED,
         True,
     )
     assert by_recipient[("+299550000", "login_code")].text == ""

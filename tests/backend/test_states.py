@@ -1,23 +1,33 @@
 """State machines are enums in backend/models/states.py; every state is classified where the code
-decides by sets of states, so a new state cannot silently fall through (as `dropped` inbound messages
-once fell through the purge)."""
+decides by sets of states and labelled wherever states are shown as words, so a new state cannot
+silently fall through (as `dropped` inbound messages once fell through the purge)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.channels.gateway import OWNER_NOTICES
+from backend.inbox import i18n as inbox_words
+from backend.inbox.pages import OWNER_WORDS
 from backend.models.outbox import InboundMessage
 from backend.models.states import (
     CONVERSATION_WITH_PEOPLE,
     INBOUND_HANDLED,
     INBOUND_PENDING,
+    ApplicationStatus,
     ConversationOwner,
+    Decision,
     InboundState,
+    NotificationStatus,
+    TaskFilter,
+    TaskState,
 )
+from backend.nlg import formatting as citizen_words
 from backend.retention import RetentionPolicy, delete_delivery_records, redact_inbound_texts
 
 
@@ -29,6 +39,36 @@ def test_every_inbound_state_is_either_pending_or_handled() -> None:
 def test_every_owner_but_the_bot_has_the_notice_the_citizen_gets_instead_of_a_bot_answer() -> None:
     assert set(OWNER_NOTICES) == set(ConversationOwner) - {ConversationOwner.BOT}
     assert CONVERSATION_WITH_PEOPLE == {ConversationOwner.WAITING, ConversationOwner.HUMAN}
+
+
+@pytest.mark.parametrize(
+    ("words", "states"),
+    [
+        (inbox_words.STATUS_WORDS, ApplicationStatus),
+        (inbox_words.DECISION_WORDS, Decision),
+        (inbox_words.NOTIFICATION_WORDS, NotificationStatus),
+        (OWNER_WORDS, ConversationOwner),
+        (citizen_words.STATUS_WORDS, ApplicationStatus),
+        (citizen_words.DECISION_WORDS, Decision),
+    ],
+    ids=[
+        "inbox-status",
+        "inbox-decision",
+        "inbox-notification",
+        "inbox-owner",
+        "citizen-status",
+        "citizen-decision",
+    ],
+)
+def test_every_state_has_a_label_and_every_label_is_keyed_by_a_member_of_its_enum(
+    words: dict[str, str], states: type[StrEnum]
+) -> None:
+    assert set(words) == set(states)
+    assert all(type(key) is states for key in words)
+
+
+def test_a_task_list_shows_one_task_state_or_all() -> None:
+    assert set(TaskFilter) == set(TaskState) | {"all"}
 
 
 async def test_a_dropped_inbound_message_is_redacted_and_then_deleted_like_a_handled_one(

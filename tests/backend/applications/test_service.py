@@ -157,7 +157,7 @@ async def test_submitting_stores_the_application_with_confirmations_and_the_conv
     assert (stored.dwelling_confirmed, stored.household_confirmed) == (False, True)
     assert stored.corrections == [{"section": "dwelling", "text": "Hyran är 7 300 kr sedan januari"}]
     assert stored.snapshot == draft.draft.snapshot
-    assert stored.status == "submitted"
+    assert stored.status == ApplicationStatus.SUBMITTED
 
 
 async def test_the_language_defaults_when_the_conversation_has_none(

@@ -13,7 +13,7 @@ from backend.channels import inbound, rasa_client, texts
 from backend.config import Secret
 from backend.models.conversations import ChatMessage, Conversation
 from backend.models.outbox import InboundMessage, OptOut, OutboxMessage
-from backend.models.states import InboundState
+from backend.models.states import InboundState, OutboxState
 from backend.nlg import translate
 from backend.outbox import service
 from tests.backend.channels.support import FakeRasa
@@ -96,7 +96,7 @@ async def test_the_worker_opens_the_conversation_of_the_number_and_keeps_using_i
     conversation = (await db.execute(select(Conversation))).scalars().one()
     assert (conversation.channel, conversation.channel_address) == ("sms", PHONE)
     rows = (await db.execute(select(InboundMessage).order_by(InboundMessage.id))).scalars().all()
-    assert [(r.conversation_id, r.status) for r in rows] == [(conversation.id, "done")] * 2
+    assert [(r.conversation_id, r.status) for r in rows] == [(conversation.id, InboundState.DONE)] * 2
 
 
 @pytest.mark.parametrize("headers", [{}, {"X-Twilio-Signature": "forged"}, "wrong-token"])
@@ -151,7 +151,7 @@ async def test_stop_opts_out_with_one_confirmation_and_start_opts_back_in(sms_ap
     await db.rollback()
     assert not await service.is_opted_out(db, "sms", PHONE)
     assert await count(db, InboundMessage) == 2  # keywords never reach the bot queue as "queued"
-    assert (await db.execute(select(InboundMessage.status))).scalars().all() == ["done", "done"]
+    assert (await db.execute(select(InboundMessage.status))).scalars().all() == [InboundState.DONE] * 2
 
 
 @pytest.mark.parametrize("word", ["HELP", "hjælp", "Hjälp"])
@@ -165,7 +165,7 @@ async def test_help_answers_with_the_service_and_how_to_reach_the_municipality(s
 async def test_status_callbacks_are_signed_and_never_overwrite_a_final_state(sms_app, db) -> None:
     message = await service.enqueue(db, channel="sms", to=PHONE, text="x", kind="bot_reply")
     assert message is not None
-    message.status, message.provider_id = "sent", "SM" + "8" * 32
+    message.status, message.provider_id = OutboxState.SENT, "SM" + "8" * 32
     await db.commit()
     delivered = {"MessageSid": message.provider_id, "MessageStatus": "delivered"}
     forged = await post(sms_app, "/webhooks/twilio/status", delivered, {"X-Twilio-Signature": "x"})
@@ -177,7 +177,7 @@ async def test_status_callbacks_are_signed_and_never_overwrite_a_final_state(sms
     late = {"MessageSid": message.provider_id, "MessageStatus": "failed", "ErrorCode": "30003"}
     await post(sms_app, "/webhooks/twilio/status", late, signed("/webhooks/twilio/status", late))
     await db.refresh(message)
-    assert message.status == "delivered"
+    assert message.status == OutboxState.DELIVERED
 
 
 async def test_the_worker_runs_the_turn_and_queues_numbered_options(sms_app, sessions, db) -> None:

@@ -16,6 +16,7 @@ from backend.channels.telegram import display_name
 from backend.config import Secret
 from backend.models.conversations import Conversation
 from backend.models.outbox import InboundMessage, OutboxMessage
+from backend.models.states import InboundState
 from backend.nlg import translate
 from tests.backend.channels.support import FakeRasa
 from tests.backend.channels.test_sms import run_inbound
@@ -60,7 +61,12 @@ async def test_a_group_message_gets_one_neutral_notice_and_no_turn(tg_app, sessi
     assert rasa.requests == []
     assert await _count(db, Conversation) == 0
     (stored,) = (await db.execute(select(InboundMessage))).scalars().all()
-    assert (stored.status, stored.kind, stored.text, stored.conversation_id) == ("done", "ignored", "", None)
+    assert (stored.status, stored.kind, stored.text, stored.conversation_id) == (
+        InboundState.DONE,
+        "ignored",
+        "",
+        None,
+    )
 
 
 async def test_a_busy_group_gets_the_notice_once_and_a_retried_update_is_not_answered_again(

@@ -19,6 +19,7 @@ from backend.models.audit import AuditEntry
 from backend.models.documents import Attachment, DocumentRequest
 from backend.models.messaging import SecureMessage
 from backend.models.outbox import OutboxMessage
+from backend.models.states import ApplicationStatus, Decision
 from backend.scheduler import purge
 from tests.backend.applications.factories import AVIAJA
 from tests.backend.documents import samples
@@ -76,7 +77,7 @@ async def test_a_request_sends_the_message_and_the_document_arrives_for_it(
     request = await db.get(DocumentRequest, asked.json["id"], populate_existing=True)
     assert request is not None and request.fulfilled_at is not None
     refreshed = await db.get(Application, application.id, populate_existing=True)
-    assert refreshed is not None and refreshed.status == "received"  # the documents arrived
+    assert refreshed is not None and refreshed.status == ApplicationStatus.RECEIVED  # the documents arrived
 
     _, detail = await app.asgi_client.get(
         f"/api/caseworker/applications/{reference}", headers=session.headers
@@ -187,7 +188,12 @@ async def test_documents_are_purged_with_the_applications_history(
     await db.execute(
         update(Application)
         .where(Application.id == application.id)
-        .values(status="decided", decision="granted", taken_over_at=long_ago, submitted_at=long_ago)
+        .values(
+            status=ApplicationStatus.DECIDED,
+            decision=Decision.GRANTED,
+            taken_over_at=long_ago,
+            submitted_at=long_ago,
+        )
     )
     await db.commit()
     files = FilesystemStorage(settings.documents_dir)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from backend.conversations.service import current_person_cpr
 from backend.dao.audit import dao_get_audit_entries
 from backend.models.conversations import Conversation
+from backend.models.states import OutboxState
 from backend.outbox import service as outbox
 from tests.backend.applications.factories import MALIK, seed_registers
 from tests.backend.inbox.factories import create_caseworker, log_in
@@ -66,7 +67,7 @@ async def test_administrators_see_failed_messages_without_their_text(app, db) ->
     await create_caseworker(db, username="boss", role="administrator")
     message = await outbox.enqueue(db, channel="sms", to="+299521234", text="personal", kind="bot_reply")
     assert message is not None
-    message.status, message.error = "failed", "twilio 21211: invalid number"
+    message.status, message.error = OutboxState.FAILED, "twilio 21211: invalid number"
     await db.commit()
     session = await log_in(app, "boss")
     _, response = await app.asgi_client.get(

@@ -13,7 +13,7 @@ from backend.models.applications import Application
 from backend.models.audit import AuditEntry
 from backend.models.casework import CaseTask, JournalNote
 from backend.models.outbox import OutboxMessage
-from backend.models.states import TaskState
+from backend.models.states import ApplicationStatus, TaskState
 from backend.persons.export import export_person
 from backend.scheduler import purge, send_digest
 from tests.backend.applications.factories import (
@@ -224,7 +224,7 @@ async def test_the_digest_tells_each_designated_caseworker_only_the_count_of_the
     db: AsyncSession, settings
 ) -> None:
     application = await _submitted(db, settings)
-    application.status = "taken_over"  # nothing waits in the inbox
+    application.status = ApplicationStatus.TAKEN_OVER  # nothing waits in the inbox
     busy = await create_caseworker(db, username="busy", email="busy@example.gl", designated_for_digest=True)
     idle = await create_caseworker(db, username="idle", email="idle@example.gl", designated_for_digest=True)
     now = datetime(2026, 12, 7, 12, 30, tzinfo=UTC)  # a Monday, 09:30 in Nuuk
@@ -264,7 +264,8 @@ async def test_the_digest_tells_each_designated_caseworker_only_the_count_of_the
 async def test_notes_and_tasks_are_purged_with_the_applications_history(db: AsyncSession, settings) -> None:
     long_ago = datetime(2023, 1, 10, tzinfo=UTC)
     application = await _submitted(db, settings, now=long_ago)
-    application.status, application.taken_over_at = "taken_over", datetime(2023, 1, 11, tzinfo=UTC)
+    application.status = ApplicationStatus.TAKEN_OVER
+    application.taken_over_at = datetime(2023, 1, 11, tzinfo=UTC)
     caseworker = await create_caseworker(db)
     await add_application_note(db, caseworker, application.reference, "On the application")
     note = await add_person_note(db, caseworker, AVIAJA, "On the person")

@@ -15,6 +15,7 @@ from backend.clients.webhook import WebhookClient
 from backend.machine import clients as machine
 from backend.machine.webhooks import DELIVERY_HEADER, SIGNATURE_HEADER, signature_header, verify
 from backend.models.outbox import OutboxAttempt, OutboxMessage
+from backend.models.states import OutboxState
 from backend.outbox.worker import run_once
 from tests.backend.applications.factories import (
     AVIAJA,
@@ -73,7 +74,7 @@ async def test_a_change_is_pushed_signed_and_retried_after_the_receiver_failed(
                 message = (
                     await check.execute(select(OutboxMessage).where(OutboxMessage.channel == "webhook"))
                 ).scalar_one()
-            if message.status == "delivered":
+            if message.status == OutboxState.DELIVERED:
                 break
             assert time.monotonic() < deadline, f"not delivered: {message.status} {message.error}"
             await asyncio.sleep(0.02)

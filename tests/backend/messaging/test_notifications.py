@@ -103,7 +103,10 @@ async def test_a_permanently_failed_sms_falls_back_to_e_mail_and_the_history_sho
     first = (await db.execute(select(Notification).where(Notification.fallback_of.is_(None)))).scalars().one()
     await db.refresh(first)
     history = await notifications.notification_history(db, first)
-    assert [(h["channel"], h["status"]) for h in history] == [("sms", "fallen_back"), ("email", "sent")]
+    assert [(h["channel"], h["status"]) for h in history] == [
+        ("sms", NotificationStatus.FALLEN_BACK),
+        ("email", NotificationStatus.SENT),
+    ]
 
 
 async def test_an_sms_that_twilio_reports_undelivered_falls_back_to_e_mail_and_the_history_shows_both(

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.clients.base import Outgoing, PermanentFailure, TemporaryFailure
 from backend.models.outbox import OutboxAttempt, OutboxMessage
+from backend.models.states import OutboxState
 from backend.outbox import service, worker
 
 
@@ -69,7 +70,7 @@ async def test_two_server_errors_then_success_delivers_once_and_in_order(session
     await drain(sessions, {"sms": sms})
     assert [m.text for m in sms.accepted] == ["first", "second", "third"]
     first = await state(sessions, ids[0])
-    assert first.status == "sent" and first.attempts == 3 and first.provider_id == "id-1"
+    assert first.status == OutboxState.SENT and first.attempts == 3 and first.provider_id == "id-1"
     async with sessions() as db:
         outcomes = (
             (
@@ -91,7 +92,7 @@ async def test_a_waiting_retry_holds_back_the_later_messages_of_the_same_recipie
     await worker.run_once(sessions, {"sms": sms}, retry_base=60)
     await worker.run_once(sessions, {"sms": sms}, retry_base=60)
     assert sms.accepted == []  # "second" must not overtake "first"
-    assert (await state(sessions, ids[1])).status == "created"
+    assert (await state(sessions, ids[1])).status == OutboxState.CREATED
 
 
 async def test_a_permanent_error_is_not_retried_and_is_visible(sessions) -> None:
@@ -99,10 +100,10 @@ async def test_a_permanent_error_is_not_retried_and_is_visible(sessions) -> None
     ids = await queue(sessions, "sms", "+299551234", "doomed", "next")
     await drain(sessions, {"sms": sms})
     doomed = await state(sessions, ids[0])
-    assert doomed.status == "failed" and doomed.attempts == 1 and "21211" in (doomed.error or "")
+    assert doomed.status == OutboxState.FAILED and doomed.attempts == 1 and "21211" in (doomed.error or "")
     assert [m.text for m in sms.accepted] == ["next"]
     async with sessions() as db:
-        failed = await service.list_messages(db, status="failed")
+        failed = await service.list_messages(db, status=OutboxState.FAILED)
     assert [m.id for m in failed] == [ids[0]]
 
 
@@ -110,7 +111,7 @@ async def test_too_many_temporary_failures_end_in_failed(sessions) -> None:
     sms = ScriptedClient("sms", [TemporaryFailure("network")] * worker.MAX_ATTEMPTS)
     (message_id,) = await queue(sessions, "sms", "+299551234", "never")
     await drain(sessions, {"sms": sms}, rounds=worker.MAX_ATTEMPTS + 2)
-    assert (await state(sessions, message_id)).status == "failed"
+    assert (await state(sessions, message_id)).status == OutboxState.FAILED
     assert sms.calls == worker.MAX_ATTEMPTS
 
 
@@ -119,7 +120,7 @@ async def test_two_workers_claiming_the_same_message_send_it_once(sessions) -> N
     (message_id,) = await queue(sessions, "sms", "+299551234", "once")
     results = await asyncio.gather(*(worker.deliver(sessions, {"sms": sms}, message_id) for _ in range(5)))
     assert sms.calls == 1
-    assert sorted(r for r in results if r) == ["sent"]
+    assert sorted(r for r in results if r) == [OutboxState.SENT]
 
 
 async def test_a_crash_after_the_provider_accepted_never_sends_again(sessions) -> None:
@@ -132,7 +133,7 @@ async def test_a_crash_after_the_provider_accepted_never_sends_again(sessions) -
     assert sms.calls == 0
     async with sessions() as db:
         assert await worker.mark_stuck(db, datetime.now(UTC) + worker.STUCK_AFTER + timedelta(seconds=1)) == 1
-    assert (await state(sessions, message_id)).status == "unknown"
+    assert (await state(sessions, message_id)).status == OutboxState.UNKNOWN
     await drain(sessions, {"sms": sms})
     assert sms.calls == 0
 
@@ -143,8 +144,8 @@ async def test_telegram_retry_after_holds_only_that_chat(sessions) -> None:
     other = await queue(sessions, "telegram", "2002", "to another chat")
     await drain(sessions, {"telegram": telegram}, rounds=3)
     assert [m.to for m in telegram.accepted] == ["2002"]
-    assert (await state(sessions, held[0])).status == "created"
-    assert (await state(sessions, other[0])).status == "delivered"
+    assert (await state(sessions, held[0])).status == OutboxState.CREATED
+    assert (await state(sessions, other[0])).status == OutboxState.DELIVERED
 
 
 async def test_telegram_sends_at_most_one_message_per_second_per_chat(sessions) -> None:
@@ -174,7 +175,7 @@ async def test_opted_out_addresses_get_nothing_but_the_confirmation(sessions) ->
     assert confirmation is not None
     await drain(sessions, {"sms": sms})
     assert [m.text for m in sms.accepted] == ["You will receive no more"]
-    assert (await state(sessions, queued[0])).status == "opted_out"
+    assert (await state(sessions, queued[0])).status == OutboxState.OPTED_OUT
     async with sessions() as db:
         await service.opt_in(db, "sms", "+299551234")
         assert (
@@ -190,21 +191,21 @@ async def test_a_final_state_is_never_overwritten_by_a_late_callback(sessions) -
     async with sessions() as db:
         assert (
             await service.record_delivery_report(db, provider_id="id-1", provider_status="delivered")
-            == "delivered"
+            == OutboxState.DELIVERED
         )
         assert (
             await service.record_delivery_report(db, provider_id="id-1", provider_status="sent")
-            == "delivered"
+            == OutboxState.DELIVERED
         )
         assert (
             await service.record_delivery_report(db, provider_id="id-1", provider_status="failed")
-            == "delivered"
+            == OutboxState.DELIVERED
         )
         assert (
             await service.record_delivery_report(db, provider_id="unknown", provider_status="failed") is None
         )
         await db.commit()
-    assert (await state(sessions, message_id)).status == "delivered"
+    assert (await state(sessions, message_id)).status == OutboxState.DELIVERED
 
 
 async def test_listeners_hear_the_final_states(sessions) -> None:
@@ -225,7 +226,11 @@ async def test_listeners_hear_the_final_states(sessions) -> None:
             await db.commit()
     finally:
         service.unregister_final_state_listener("test")
-    assert heard == [(ids[0], "failed"), (ids[1], "sent"), (ids[1], "undelivered")]
+    assert heard == [
+        (ids[0], OutboxState.FAILED),
+        (ids[1], OutboxState.SENT),
+        (ids[1], OutboxState.UNDELIVERED),
+    ]
 
 
 @pytest.mark.parametrize("channel", ["pigeon"])
