@@ -10,7 +10,8 @@ a transaction takes and is held only while it commits.
 
 The purge deletes a prefix of the oldest entries and records an anchor entry (PURGE_ACTION, naming
 the last deleted id and its hash); verification starts from that anchor. Anything else that removes,
-changes or adds an entry breaks a link that `verify` reports.
+changes or adds an entry breaks a link that `verify` reports. On PostgreSQL the application's role
+may only read and append (backend/migrations/roles.py); it purges through the owner's function.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, event, func, select, update
+from sqlalchemy import DateTime, bindparam, delete, event, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
@@ -142,17 +143,27 @@ def _lock_head(session: Session) -> tuple[int, str]:
 async def purge_before(db: AsyncSession, cutoff: datetime) -> int:
     """Delete the oldest entries older than `cutoff`, as one unbroken prefix (an entry is kept if any
     entry before it is newer), and record the anchor that verification starts from. The caller
-    commits; do this last in a transaction, since it holds the chain head until the commit."""
-    first_kept = (await db.execute(select(func.min(AuditEntry.id)).where(AuditEntry.at >= cutoff))).scalar()
-    last_query = select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
-    if first_kept is not None:
-        last_query = last_query.where(AuditEntry.id < first_kept)
-    last = (await db.execute(last_query)).first()
-    if last is None:
-        return 0
-    up_to_id, up_to_hash = int(last[0]), str(last[1])
-    await db.execute(update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(purge_up_to=up_to_id))
-    deleted = (await db.execute(delete(AuditEntry).where(AuditEntry.id <= up_to_id))).rowcount
+    commits; do this last in a transaction, since it holds the chain head until the commit.
+
+    On PostgreSQL the owner's function `audit_log_purge` deletes (the application's role may not), and
+    keeps every entry younger than the floor `inissiaq db grant` recorded, whatever the cutoff."""
+    if db.get_bind().dialect.name == "postgresql":
+        purged = (
+            await db.execute(
+                text("SELECT up_to_id, up_to_hash, deleted FROM audit_log_purge(:cutoff)").bindparams(
+                    bindparam("cutoff", type_=DateTime(timezone=True))
+                ),
+                {"cutoff": cutoff},
+            )
+        ).first()
+        if purged is None:
+            return 0
+        up_to_id, up_to_hash, deleted = int(purged[0]), str(purged[1]), int(purged[2])
+    else:
+        found = await _purge_prefix(db, cutoff)
+        if found is None:
+            return 0
+        up_to_id, up_to_hash, deleted = found
     append(
         db,
         AuditEntry(
@@ -161,7 +172,22 @@ async def purge_before(db: AsyncSession, cutoff: datetime) -> int:
             details={"up_to_id": up_to_id, "up_to_hash": up_to_hash, "deleted": deleted},
         ),
     )
-    return int(deleted)
+    return deleted
+
+
+async def _purge_prefix(db: AsyncSession, cutoff: datetime) -> tuple[int, str, int] | None:
+    """SQLite (development): what audit_log_purge does on PostgreSQL, without the floor."""
+    first_kept = (await db.execute(select(func.min(AuditEntry.id)).where(AuditEntry.at >= cutoff))).scalar()
+    last_query = select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
+    if first_kept is not None:
+        last_query = last_query.where(AuditEntry.id < first_kept)
+    last = (await db.execute(last_query)).first()
+    if last is None:
+        return None
+    up_to_id, up_to_hash = int(last[0]), str(last[1])
+    await db.execute(update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(purge_up_to=up_to_id))
+    deleted = (await db.execute(delete(AuditEntry).where(AuditEntry.id <= up_to_id))).rowcount
+    return up_to_id, up_to_hash, int(deleted)
 
 
 # --- verifying ---------------------------------------------------------------------------------
@@ -223,7 +249,11 @@ async def verify(db: AsyncSession) -> Verification:
                 f"deleted: the entries before {first['id']} are missing and no purge recorded their removal",
             )
         )
-    if head_before is not None and (previous is None or int(previous["id"]) < head_before[0]):
+    if (
+        head_before is not None
+        and head_before[0] > 0
+        and (previous is None or int(previous["id"]) < head_before[0])
+    ):
         start = int(previous["id"]) + 1 if previous is not None else 1
         problems.append(
             (start, f"deleted: the chain head names entry {head_before[0]}, the log ends before it")

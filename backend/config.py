@@ -54,6 +54,9 @@ class Settings:
     mode: str = "production"  # "development" enables the dev login, dev sinks and demo caseworkers
     port: int = 8000
     database_url: str = f"sqlite:///{REPO_ROOT / 'var' / 'inissiaq.db'}"
+    # The tables' owner, for `inissiaq db upgrade` and `db grant` only; empty: DATABASE_URL (development).
+    # In production DATABASE_URL is the application's role, which may only append to the audit log.
+    migration_database_url: str = ""
     public_base_url: str = "http://127.0.0.1:8000"
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout_seconds: float = 20.0
@@ -147,6 +150,11 @@ class Settings:
     def async_database_url(self) -> str:
         return async_database_url(self.database_url)
 
+    @property
+    def owner_database_url(self) -> str:
+        """The database as the tables' owner: MIGRATION_DATABASE_URL, else DATABASE_URL."""
+        return self.migration_database_url or self.database_url
+
     @classmethod
     def from_env(cls) -> Settings:
         port = int(_env("PORT", "8000"))
@@ -155,6 +163,7 @@ class Settings:
             mode=_env("INISSIAQ_MODE", defaults.mode),
             port=port,
             database_url=_env("DATABASE_URL", defaults.database_url),
+            migration_database_url=_env("MIGRATION_DATABASE_URL", ""),
             public_base_url=_env("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}").rstrip("/"),
             rasa_url=_env("RASA_URL", defaults.rasa_url).rstrip("/"),
             rasa_timeout_seconds=float(_env("RASA_TIMEOUT_SECONDS", str(defaults.rasa_timeout_seconds))),

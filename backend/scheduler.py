@@ -1,7 +1,9 @@
 """Background jobs: the weekday 09:00 digest (seed 000) and the daily purge of old history.
 
 Every instance runs the loop; the unique (job, slot) row of `job_runs` decides which instance does a
-slot's work, so with several backend instances exactly one digest is sent per working day.
+slot's work, so with several backend instances exactly one digest is sent per working day and one purge
+runs per day. The claim commits together with the job's work: a job that fails leaves no claim, and
+the next tick (on any instance) does it.
 """
 
 from __future__ import annotations
@@ -175,7 +177,29 @@ async def purge(db: AsyncSession, settings: Settings, *, now: datetime | None = 
     Rasa's events of conversations past CONVERSATION_RETENTION_DAYS, expired sessions, links and login
     codes; redact SMS, Telegram and e-mail texts past MESSAGE_TEXT_RETENTION_DAYS (backend/retention.py).
     Returns the rows deleted or redacted per kind. Commits."""
-    now = now or datetime.now(UTC)
+    counts = await _purge(db, settings, now=now or datetime.now(UTC))
+    await db.commit()
+    return counts
+
+
+async def daily_purge(
+    db: AsyncSession, settings: Settings, *, slot: str, now: datetime
+) -> dict[str, int] | None:
+    """The day's purge, if the slot is ours: the claim commits with the purge in one transaction, so an
+    instance that dies or fails mid-purge leaves the slot to the next tick, here or on another instance
+    (which meanwhile waits on the claim's row). None when the slot was already done."""
+    run = await claim(db, "purge", slot, now, commit=False)
+    if run is None:
+        return None
+    counts = await _purge(db, settings, now=now)
+    run.finished_at = datetime.now(UTC)
+    run.result = counts
+    await db.commit()
+    return counts
+
+
+async def _purge(db: AsyncSession, settings: Settings, *, now: datetime) -> dict[str, int]:
+    """The purge's steps in the caller's transaction (Rasa's events, in their own database, first)."""
     cutoff = now - timedelta(days=settings.history_retention_days)
     counts: dict[str, int] = {"rasa_events": await retention.purge_tracker_events(settings, now=now)}
 
@@ -224,7 +248,6 @@ async def purge(db: AsyncSession, settings: Settings, *, now: datetime | None = 
     ).rowcount
     counts["audit_entries"] = await audit_chain.purge_before(db, cutoff)  # last: it holds the chain head
     await audit.record(db, actor="system", action="history_purged", details=counts)
-    await db.commit()
     return counts
 
 
@@ -242,12 +265,11 @@ async def tick(
                 log.info("digest for %s: %d e-mails", slot, sent)
     local = local_now(now, settings)
     if local.time() >= PURGE_TIME:
+        day = local.date().isoformat()
         async with sessions() as db:
-            exists = await db.execute(
-                select(JobRun.id).where(JobRun.job == "purge", JobRun.slot == local.date().isoformat())
-            )
-            if exists.first() is None and await claim(db, "purge", local.date().isoformat(), now) is not None:
-                await purge(db, settings, now=now)
+            exists = await db.execute(select(JobRun.id).where(JobRun.job == "purge", JobRun.slot == day))
+            if exists.first() is None and await daily_purge(db, settings, slot=day, now=now) is not None:
+                log.info("purge for %s done", day)
 
 
 async def _loop(app: Any) -> None:

@@ -176,13 +176,19 @@ def urls(settings: Settings) -> Iterable[str]:
     ):
         if value:
             yield from _web_url(name, value)
-    scheme = settings.database_url.partition("://")[0]
-    if "://" not in settings.database_url or scheme not in DATABASE_SCHEMES:
-        yield f"DATABASE_URL: the scheme {scheme!r} is not one of {', '.join(DATABASE_SCHEMES)}"
-    elif scheme.startswith("sqlite") and not settings.database_url.partition("://")[2].strip("/"):
-        yield "DATABASE_URL: a SQLite URL needs a file (sqlite:////path/to/file.db)"
+    yield from _database_url("DATABASE_URL", settings.database_url)
+    if settings.migration_database_url:
+        yield from _database_url("MIGRATION_DATABASE_URL", settings.migration_database_url)
     if settings.redis_url and urlsplit(settings.redis_url).scheme not in REDIS_SCHEMES:
         yield f"REDIS_URL: the scheme is not one of {', '.join(REDIS_SCHEMES)}"
+
+
+def _database_url(name: str, value: str) -> Iterable[str]:
+    scheme = value.partition("://")[0]
+    if "://" not in value or scheme not in DATABASE_SCHEMES:
+        yield f"{name}: the scheme {scheme!r} is not one of {', '.join(DATABASE_SCHEMES)}"
+    elif scheme.startswith("sqlite") and not value.partition("://")[2].strip("/"):
+        yield f"{name}: a SQLite URL needs a file (sqlite:////path/to/file.db)"
 
 
 def _web_url(name: str, value: str) -> Iterable[str]:

@@ -17,7 +17,7 @@ from backend.models.base import Base, utcnow
 class AuditEntry(Base):
     """One audited act. Written only by the chain when the transaction commits; never updated; deleted
     only oldest-first by the purge, which records an anchor entry (on PostgreSQL a trigger refuses
-    every other UPDATE and DELETE)."""
+    every other UPDATE and DELETE, and the application's role may only SELECT and INSERT)."""
 
     __tablename__ = "audit_log"
 
@@ -35,7 +35,9 @@ class AuditEntry(Base):
 class AuditChainHead(Base):
     """The one row (id 1) naming the newest entry of the chain. Writers lock it to append, so two
     transactions never chain onto the same entry; `purge_up_to` is the highest id the purge may delete
-    (the trigger on audit_log reads it)."""
+    (the trigger on audit_log reads it); `min_retention_days`, written by `inissiaq db grant`, is how
+    young an entry the purge function may never delete. On PostgreSQL the application's role may update
+    only `last_id` and `last_hash` (backend/migrations/roles.py)."""
 
     __tablename__ = "audit_chain_head"
 
@@ -43,3 +45,4 @@ class AuditChainHead(Base):
     last_id: Mapped[int] = mapped_column(BigInteger, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
     purge_up_to: Mapped[int] = mapped_column(BigInteger, default=0)
+    min_retention_days: Mapped[int | None]

@@ -7,11 +7,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from backend import retention
 from backend.applications.drafts import save_answers
 from backend.models.applications import Draft
+from backend.models.audit import AuditEntry
 from backend.models.scheduling import JobRun
 from backend.models.states import ApplicationStatus
-from backend.scheduler import claim, digest_slot, is_working_day, purge, scheduler_now, waiting_count
+from backend.scheduler import claim, digest_slot, is_working_day, purge, scheduler_now, tick, waiting_count
 from tests.backend.applications.factories import (
     AVIAJA,
     create_conversation,
@@ -73,6 +75,62 @@ async def test_of_two_instances_claiming_the_same_slot_exactly_one_gets_it(
     assert sorted(results) == [False, True]
     runs = (await db.execute(select(JobRun))).scalars().all()
     assert [(r.job, r.slot) for r in runs] == [("digest", "2026-06-22")]
+
+
+PURGE_DAY = "2026-06-20"  # a Saturday: no digest is due beside the purge
+AFTER_PURGE_TIME = _nuuk(2026, 6, 20, 3)
+
+
+async def purge_runs(db: AsyncSession) -> tuple[list[JobRun], int]:
+    """The purge's job runs and how many purges the audit log recorded."""
+    db.expunge_all()
+    runs = list((await db.execute(select(JobRun).where(JobRun.job == "purge"))).scalars().all())
+    purges = (await db.execute(select(AuditEntry).where(AuditEntry.action == "history_purged"))).all()
+    return runs, len(purges)
+
+
+async def test_of_two_instances_ticking_the_purge_slot_at_once_one_purge_runs_and_its_run_records_it(
+    sessions: async_sessionmaker[AsyncSession], db: AsyncSession, settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = []
+
+    async def slow_first_step(settings, *, now) -> int:  # both instances tick while the first purges
+        started.append(now)
+        await asyncio.sleep(0.3)
+        return 0
+
+    monkeypatch.setattr(retention, "purge_tracker_events", slow_first_step)
+    await asyncio.gather(
+        tick(sessions, settings, AFTER_PURGE_TIME), tick(sessions, settings, AFTER_PURGE_TIME)
+    )
+    runs, purges = await purge_runs(db)
+    assert len(started) == 1 and purges == 1
+    assert [(run.slot, run.finished_at is not None) for run in runs] == [(PURGE_DAY, True)]
+    assert runs[0].result is not None and runs[0].result["rasa_events"] == 0
+
+
+async def test_a_purge_that_fails_midway_is_run_by_the_next_tick(
+    sessions: async_sessionmaker[AsyncSession], db: AsyncSession, settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    apply = retention.apply
+    calls = []
+
+    async def dies_the_first_time(db, settings, *, now):  # an instance that fails (or dies) mid-purge
+        calls.append(now)
+        if len(calls) == 1:
+            raise RuntimeError("connection lost")
+        return await apply(db, settings, now=now)
+
+    monkeypatch.setattr(retention, "apply", dies_the_first_time)
+    with pytest.raises(RuntimeError):
+        await tick(sessions, settings, AFTER_PURGE_TIME)
+    assert await purge_runs(db) == ([], 0)  # the claim went with the failed purge
+
+    await tick(sessions, settings, AFTER_PURGE_TIME + timedelta(seconds=30))  # the next tick, any instance
+    await tick(sessions, settings, AFTER_PURGE_TIME + timedelta(seconds=60))
+    runs, purges = await purge_runs(db)
+    assert len(calls) == 2 and purges == 1
+    assert [(run.slot, run.finished_at is not None) for run in runs] == [(PURGE_DAY, True)]
 
 
 async def test_an_application_waits_until_it_is_assigned_and_opened_or_taken_over(

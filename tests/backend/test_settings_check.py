@@ -74,6 +74,7 @@ def test_the_development_and_a_complete_production_configuration_pass() -> None:
         ({"database_url": "mysql://db/inissiaq"}, "DATABASE_URL"),
         ({"database_url": "/var/inissiaq.db"}, "DATABASE_URL"),
         ({"database_url": "sqlite://"}, "DATABASE_URL"),
+        ({"migration_database_url": "mysql://db/inissiaq"}, "MIGRATION_DATABASE_URL"),
         ({"redis_url": "http://127.0.0.1:6379"}, "REDIS_URL"),
         ({"port": 0}, "PORT"),
         ({"port": 70000}, "PORT"),
