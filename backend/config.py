@@ -136,6 +136,12 @@ class Settings:
     # Documents from citizens (backend/documents): checks, storage encrypted at rest, malware scan.
     documents_dir: Path = REPO_ROOT / "var" / "documents"
     documents_key: Secret = field(default_factory=lambda: Secret(""))  # base64 of 32 bytes (AES-256-GCM)
+    documents_storage: str = "filesystem"  # or "s3": the bucket below, on any S3-compatible store
+    s3_endpoint_url: str = ""  # https://s3.example.gl (the server alone; path-style addresses)
+    s3_bucket: str = ""
+    s3_region: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: Secret = field(default_factory=lambda: Secret(""))
     upload_max_bytes: int = 10 * 1024 * 1024
     upload_max_pages: int = 30
     upload_max_pixels: int = 40_000_000
@@ -232,6 +238,12 @@ class Settings:
             real_ip_header=_env("REAL_IP_HEADER", ""),
             documents_dir=Path(_env("DOCUMENTS_DIR", str(defaults.documents_dir))),
             documents_key=Secret(_env("DOCUMENTS_KEY", "")),
+            documents_storage=_env("DOCUMENTS_STORAGE", defaults.documents_storage),
+            s3_endpoint_url=_env("S3_ENDPOINT_URL", "").rstrip("/"),
+            s3_bucket=_env("S3_BUCKET", ""),
+            s3_region=_env("S3_REGION", ""),
+            s3_access_key_id=_env("S3_ACCESS_KEY_ID", ""),
+            s3_secret_access_key=Secret(_env("S3_SECRET_ACCESS_KEY", "")),
             upload_max_bytes=int(_env("UPLOAD_MAX_BYTES", str(defaults.upload_max_bytes))),
             upload_max_pages=int(_env("UPLOAD_MAX_PAGES", str(defaults.upload_max_pages))),
             upload_max_pixels=int(_env("UPLOAD_MAX_PIXELS", str(defaults.upload_max_pixels))),

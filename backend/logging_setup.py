@@ -25,6 +25,8 @@ def configure_logging(level: str | int = logging.INFO) -> None:
             # SQLAlchemy keeps its loggers at WARNING; at DEBUG show the statements (their parameters
             # are hidden by every engine, backend.db.create_engine), not the rows
             logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
+            # boto3's DEBUG lines are whole S3 requests (the documents' ciphertext, signed headers)
+            logging.getLogger("botocore").setLevel(logging.INFO)
     for name in ("", *SANIC_LOGGERS):
         for handler in logging.getLogger(name).handlers:
             log_masking.add_filter(handler)

@@ -36,6 +36,7 @@ CHECKS: list[str] = [
     "backend.settings_check:times",
     "backend.settings_check:totp_secrets",
     "backend.documents.storage:key_problems",
+    "backend.documents.storage:s3_problems",
 ]
 SERVICE_CHECKS: list[str] = [
     "backend.settings_check:production_secrets",

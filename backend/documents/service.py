@@ -22,9 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend import audit
 from backend.applications import status
 from backend.config import Settings
-from backend.documents import checks, scan
+from backend.documents import checks, scan, texts
 from backend.documents.storage import (
     Storage,
+    StorageUnavailable,
     StoredFileCorrupt,
     StoredFileMissing,
     blob_storage,
@@ -131,7 +132,11 @@ async def receive(
         storage_key=key,
         received_at=datetime.now(UTC),
     )
-    await storage.put(key, checked.data)
+    try:
+        await storage.put(key, checked.data)
+    except StorageUnavailable as error:
+        log.warning("a document could not be stored: %s", error)
+        raise checks.DocumentRefused(texts.NOT_STORED, code="storage_unavailable", status=503) from error
     try:
         db.add(attachment)
         if request is not None and request.fulfilled_at is None:

@@ -24,6 +24,8 @@ ENCRYPTED = N_("The PDF is protected by a password. Please send it without a pas
 INFECTED = N_("The file was not accepted because it may be harmful. Please send another file.")
 # NOTE: The file could not be checked just now; nothing was stored. Try again later.
 NOT_CHECKED = N_("We could not check the file just now. Please try again later.")
+# NOTE: The file was fine but could not be saved just now (the storage did not answer); try again later.
+NOT_STORED = N_("We could not save the file just now. Please try again later.")
 # NOTE: A photo from an iPhone (HEIC) that could not be converted. Ask for JPEG instead.
 HEIC_REFUSED = N_(
     "We could not read this iPhone photo. Please send it as JPEG (for example as a screenshot)."
