@@ -262,7 +262,7 @@ async def test_grant_refuses_the_owner_a_superuser_and_a_role_that_does_not_exis
 ) -> None:
     for role, why in (
         (roles.owner, "the tables' owner"),
-        ("postgres", "superuser"),
+        (make_url(ADMIN_URL).username or "postgres", "superuser"),  # the test server's own superuser
         (f"nobody_{uuid.uuid4().hex[:8]}", "does not exist"),
     ):
         assert await run_cli(roles.env(), "db", "grant", "--app-role", role) == 1
