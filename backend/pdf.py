@@ -29,6 +29,8 @@ class PdfDocument:
         return value if self.family == "body" else value.encode("latin-1", "replace").decode("latin-1")
 
     def line(self, label: str, value: Any = "", size: int = 10) -> None:
+        """`label: value` (or the value alone); None is written as nothing, never as "None"."""
+        value = self.text(value)
         self.pdf.set_font(self.family, size=size)
         self.pdf.multi_cell(
             0, 6, self.text(f"{label}: {value}" if label else value), new_x="LMARGIN", new_y="NEXT"

@@ -11,10 +11,13 @@ from backend.errors import InvalidInput
 from backend.inbox import admin
 from backend.inbox.auth import Principal
 from backend.inbox.i18n import (
+    ACTION_WORDS,
     CITIZEN_LANGUAGE_WORDS,
     LANGUAGE_NAMES,
     N_,
     _,
+    action_words,
+    actor_words,
     format_datetime,
     word,
     yes_no,
@@ -135,16 +138,24 @@ async def _canned_section(request: Request, token: str) -> str:
 
 async def _audit_section(request: Request, principal: Principal) -> str:
     action = request.args.get("action") or None
-    entries = (await admin.read_audit(request.ctx.db, reader=principal.actor, action=action))[:200]
+    db = request.ctx.db
+    entries = (await admin.read_audit(db, reader=principal.actor, action=action))[:200]
+    names = {c.id: c.display_name or c.username for c in await admin.list_caseworkers(db)}
     rows = "".join(
-        f"<tr><td>{e(format_datetime(x['at']))}</td><td>{e(x['actor'])}</td><td>{e(x['action'])}</td>"
-        f"<td>{e(x['application_reference'])}</td></tr>"
+        f"<tr><td>{e(format_datetime(x['at']))}</td><td>{e(actor_words(x['actor'], names))}</td>"
+        f"<td>{e(action_words(x['action']))}</td><td>{e(x['application_reference'])}</td></tr>"
         for x in entries
     )
     head = _head(_("Time"), _("Who"), _("Action"), _("Application"))
+    # The filter offers the actions by their words, alphabetically in the caseworker's language.
+    choices = sorted(ACTION_WORDS, key=action_words)
+    options = f'<option value="">{e(_("All"))}</option>' + "".join(
+        f'<option value="{e(code)}"{" selected" if code == action else ""}>{e(action_words(code))}</option>'
+        for code in choices
+    )
     return (
         f'<h2>{e(_("Audit log"))}</h2><form method="get">'
-        + _input("action", _("Action"), f'value="{e(action or "")}"')
+        + _select("action", _("Action"), options)
         + f'<button type="submit" class="button button-secondary">{e(_("Filter"))}</button></form>'
         f'<table class="table">{head}<tbody>{rows}</tbody></table>'
     )

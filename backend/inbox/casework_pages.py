@@ -15,7 +15,16 @@ from sanic.response import HTTPResponse, redirect
 from backend.inbox import casework, letters, search
 from backend.inbox.applications import get_application
 from backend.inbox.auth import Principal
-from backend.inbox.i18n import CITIZEN_LANGUAGE_WORDS, STATUS_WORDS, _, format_date, format_datetime, word
+from backend.inbox.i18n import (
+    CITIZEN_LANGUAGE_WORDS,
+    STATUS_WORDS,
+    _,
+    format_date,
+    format_datetime,
+    format_period,
+    ngettext,
+    word,
+)
 from backend.inbox.pages import csrf_field, e, error_box, form_value, page, signed_in
 from backend.models.states import TaskState
 
@@ -149,7 +158,9 @@ async def tasks_page(request: Request, principal: Principal) -> HTTPResponse:
     overdue = sum(t["overdue"] for t in tasks)
     head = _head(_("Due"), _("Application"), _("Task"), _("Caseworker"), _("State"), _("Action"))
     rows = _task_rows(tasks, csrf_field(principal), "tasks", with_reference=True)
-    summary = _("{count} overdue", count=overdue) if overdue else _("Nothing overdue")
+    # NOTE: Above the caseworker's list of reminders: how many are past their date.
+    overdue_text = ngettext("{count} overdue task", "{count} overdue tasks", overdue)
+    summary = overdue_text if overdue else _("Nothing overdue")
     body = (
         f'<p>{e(summary)}</p><table class="table">{head}<tbody>{rows}</tbody></table>'
         if tasks
@@ -186,7 +197,7 @@ async def search_results(request: Request, principal: Principal) -> HTTPResponse
     found = await search.search(request.ctx.db, principal.caseworker, form_value(request, "q"))
     applications = "".join(
         f'<tr><td><a href="/inbox/applications/{e(a["reference"])}">{e(a["reference"])}</a></td>'
-        f"<td>{e(a['name'])}</td><td>{e(a['cpr_masked'])}</td><td>{e(a['period'])}</td>"
+        f"<td>{e(a['name'])}</td><td>{e(a['cpr_masked'])}</td><td>{e(format_period(a['period']))}</td>"
         f"<td>{e(word(STATUS_WORDS, a['status']))}</td></tr>"
         for a in found["applications"]
     )
@@ -197,9 +208,14 @@ async def search_results(request: Request, principal: Principal) -> HTTPResponse
         for t in found["threads"]
     )
     none = f"<p>{e(_('Nothing found.'))}</p>"
+    # NOTE: Above the search results: how many applications were found.
+    found_applications = ngettext("{count} application", "{count} applications", len(found["applications"]))
+    # NOTE: Above the search results: how many message threads were found.
+    found_threads = ngettext("{count} message thread", "{count} message threads", len(found["threads"]))
     body = (
         f"<h2>{e(_('Applications'))}</h2>"
         + (
+            f"<p>{e(found_applications)}</p>"
             f'<table class="table">{_head(_("Reference"), _("Name"), _("CPR number"), _("Period"), _("Status"))}'
             f"<tbody>{applications}</tbody></table>"
             if applications
@@ -207,6 +223,7 @@ async def search_results(request: Request, principal: Principal) -> HTTPResponse
         )
         + f"<h2>{e(_('Messages'))}</h2>"
         + (
+            f"<p>{e(found_threads)}</p>"
             f'<table class="table">{_head(_("Citizen"), _("CPR number"), _("Reference"), _("Last activity"))}'
             f"<tbody>{threads}</tbody></table>"
             if threads

@@ -11,7 +11,7 @@ from sanic.response import HTTPResponse, redirect
 
 from backend.documents import service as documents
 from backend.inbox.auth import Principal
-from backend.inbox.i18n import N_, _, format_datetime, format_number, word
+from backend.inbox.i18n import CONTENT_TYPE_WORDS, FILE, N_, _, format_datetime, ngettext, word, word_or
 from backend.inbox.pages import e, form_value, signed_in
 
 bp = Blueprint("inbox_documents_pages", url_prefix="/inbox")
@@ -30,15 +30,22 @@ def _document(attachment: dict[str, Any]) -> str:
         ' loading="lazy" width="200">'
     )
     pages = (
-        f" · {e(_('{count} pages', count=format_number(attachment['pages'])))}"
+        # NOTE: How many pages a PDF document the citizen sent has.
+        f" · {e(ngettext('{count} page', '{count} pages', attachment['pages']))}"
         if attachment.get("pages")
         else ""
     )
     return (
         f'<li class="document"><a href="{api}/download">{preview}<span>{name}</span></a>'
-        f"<br>{e(format_datetime(attachment['received_at']))} · {e(format_number(attachment['size']))} B{pages}"
+        f"<br>{e(word_or(CONTENT_TYPE_WORDS, attachment['content_type'], FILE))}"
+        f" · {e(format_datetime(attachment['received_at']))} · {e(_size(attachment['size']))}{pages}"
         f" · {e(word(SCAN_WORDS, attachment['scan_state']))}</li>"
     )
+
+
+def _size(size: int) -> str:
+    # NOTE: The size of a document the citizen sent, in bytes.
+    return ngettext("{count} byte", "{count} bytes", size)
 
 
 def _request(request: dict[str, Any]) -> str:

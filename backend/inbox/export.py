@@ -13,7 +13,10 @@ from backend.inbox.casework import notes_for_application
 from backend.inbox.i18n import (
     CHANNEL_WORDS,
     CITIZEN_LANGUAGE_WORDS,
+    CONTENT_TYPE_WORDS,
     DECISION_WORDS,
+    FILE,
+    SECTION_WORDS,
     SENDER_WORDS,
     STATUS_WORDS,
     _,
@@ -22,8 +25,12 @@ from backend.inbox.i18n import (
     format_datetime,
     format_list,
     format_number,
+    format_period,
+    ngettext,
+    or_not_given,
     use_language,
     word,
+    word_or,
     yes_no,
 )
 from backend.messaging.service import journaled_messages
@@ -66,14 +73,17 @@ async def export_record(db: AsyncSession, application: Application) -> dict[str,
 
 
 def export_pdf(record: dict[str, Any], language: str | None = None) -> bytes:
-    """The PDF in `language` (da, kl or en; Danish by default): labels, dates in Greenland time, amounts."""
+    """The PDF in `language` (da, kl or en; Danish by default): labels, codes as words, the period as
+    a month, dates in Greenland time, amounts; an empty field reads "not given"."""
     with use_language(language):
         return _pdf(record)
 
 
 def _pdf(record: dict[str, Any]) -> bytes:
     document = PdfDocument()
-    line = document.line
+
+    def line(label: str, value: object = "", size: int = 10) -> None:
+        document.line(label, or_not_given(value) if label else value, size=size)
 
     snapshot = record["snapshot"] or {}
     tenant, dwelling = snapshot.get("tenant") or {}, snapshot.get("dwelling") or {}
@@ -81,14 +91,15 @@ def _pdf(record: dict[str, Any]) -> bytes:
     line("", _("Housing benefit {reference}", reference=record["reference"]), size=14)
     line(_("CPR number"), record["cpr"])
     line(_("Name"), tenant.get("name"))
-    line(_("Period"), record["period"])
+    line(_("Period"), format_period(record["period"]))
     line(_("Submitted"), format_datetime(record["submitted_at"]))
     line(_("Status"), word(STATUS_WORDS, record["status"]))
     line(_("Language"), word(CITIZEN_LANGUAGE_WORDS, record["language"]))
     line(_("Channel"), word(CHANNEL_WORDS, record["channel"]))
     line(_("Phone"), record["phone"])
     line(_("Address"), dwelling.get("address"))
-    line(_("Rooms"), dwelling.get("rooms"))
+    rooms = dwelling.get("rooms")
+    line(_("Rooms"), format_number(rooms) if isinstance(rooms, int) else rooms)
     line(_("Rent per month"), format_amount(dwelling.get("rent_monthly")))
     line(_("Landlord"), dwelling.get("landlord"))
     line(_("Moved in"), format_date(dwelling.get("move_in")))
@@ -97,29 +108,36 @@ def _pdf(record: dict[str, Any]) -> bytes:
     line(_("Dwelling confirmed"), _confirmed(record["confirmations"]["dwelling"]))
     line(_("Household confirmed"), _confirmed(record["confirmations"]["household"]))
     for correction in record["corrections"] or []:
-        line(_("Correction ({section})", section=correction.get("section") or ""), correction.get("text"))
+        section = word(SECTION_WORDS, correction.get("section"))
+        line(_("Correction ({section})", section=section), correction.get("text"))
     if record["taken_over_at"]:
-        taken_over = _(
-            "{when} by {who}",
-            when=format_datetime(record["taken_over_at"]),
-            who=record["taken_over_by"] or "",
-        )
-        line(_("Taken over"), taken_over)
+        when = format_datetime(record["taken_over_at"])
+        # A case system's take-over or decision has no caseworker: the time alone.
+        who = record["taken_over_by"]
+        line(_("Taken over"), _("{when} by {who}", when=when, who=who) if who else when)
     if record["decision"]:
         line(
             _("Decision"), f"{word(DECISION_WORDS, record['decision'])}, {format_date(record['decided_on'])}"
         )
     line("", _("Journaled messages"), size=12)
+    if not record["journaled_messages"]:
+        line("", _("none"))
     for message in record["journaled_messages"]:
         line(f"{format_datetime(message['sent_at'])}, {word(SENDER_WORDS, message['from'])}", message["text"])
     line("", _("Journal notes"), size=12)
+    if not record.get("notes"):
+        line("", _("none"))
     for note in record.get("notes") or []:
-        line(f"{format_datetime(note['created_at'])}, {note['caseworker'] or ''}", note["text"])
+        line(f"{format_datetime(note['created_at'])}, {or_not_given(note['caseworker'])}", note["text"])
     line("", _("Documents (appended after this page)"), size=12)
+    if not record.get("attachments"):
+        line("", _("none"))
     for document_record in record.get("attachments") or []:
-        size = _("{size} bytes", size=format_number(document_record["size"]))
+        # NOTE: The size of a document in the exported PDF's list of documents.
+        size = ngettext("{count} byte", "{count} bytes", document_record["size"])
+        kind = word_or(CONTENT_TYPE_WORDS, document_record["content_type"], FILE)
         line(
-            f"{format_datetime(document_record['received_at'])}, {document_record['content_type']}",
+            f"{format_datetime(document_record['received_at'])}, {kind}",
             f"{document_record['filename']} ({size})",
         )
     return document.output()

@@ -2,8 +2,9 @@
 
 Babel's own Python extractor does not look inside f-strings on Python 3.11, where the inbox pages mark
 most of their texts (`f"<h2>{e(_('Facts'))}</h2>"`). This one reads the syntax tree instead: every call
-of a keyword (`_`, `N_`) whose first argument is a string literal, wherever it is, with the `# NOTE:`
-comment block directly above its line as the translator comment.
+of a keyword (`_`, `N_`, `ngettext`) whose first argument is a string literal, wherever it is, with the
+`# NOTE:` comment block directly above its line as the translator comment. The positional arguments go
+to Babel as a tuple, so `ngettext("{count} page", "{count} pages", n)` becomes one entry with a plural.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import IO, Any
 
 def extract(
     fileobj: IO[bytes], keywords: Mapping[str, Any], comment_tags: Collection[str], options: Mapping[str, Any]
-) -> Iterator[tuple[int, str, str, list[str]]]:
+) -> Iterator[tuple[int, str, tuple[str | None, ...], list[str]]]:
     source = fileobj.read().decode(options.get("encoding", "utf-8"))
     lines = source.splitlines()
     found = []
@@ -28,9 +29,11 @@ def extract(
             and isinstance(node.args[0], ast.Constant)
             and isinstance(node.args[0].value, str)
         ):
-            found.append(
-                (node.lineno, node.func.id, node.args[0].value, _comments(lines, node.lineno, comment_tags))
+            messages = tuple(
+                arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else None
+                for arg in node.args
             )
+            found.append((node.lineno, node.func.id, messages, _comments(lines, node.lineno, comment_tags)))
     yield from sorted(found, key=lambda item: item[0])
 
 

@@ -38,15 +38,20 @@ from backend.inbox.i18n import (
     LANGUAGE_NAMES,
     N_,
     NOTIFICATION_WORDS,
+    SECTION_WORDS,
     SENDER_WORDS,
     STATUS_WORDS,
     _,
+    action_words,
+    actor_words,
     current_language,
     format_amount,
     format_date,
     format_datetime,
     format_list,
+    format_period,
     language_or_default,
+    ngettext,
     use_language,
     word,
     yes_no,
@@ -359,8 +364,10 @@ async def index(request: Request, principal: Principal) -> HTTPResponse:
             _("Flags"),
         )
     )
+    # NOTE: Above the list of applications: how many the chosen tab shows.
+    shown = ngettext("{count} application", "{count} applications", len(items))
     body = tabs + (
-        f'<table class="table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+        f'<p>{e(shown)}</p><table class="table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
         if items
         else f"<p>{e(_('No applications.'))}</p>"
     )
@@ -514,7 +521,7 @@ def _changed_by(preference: dict[str, Any]) -> str:
     return e(
         _(
             "Changed by {who} on {when}.",
-            who=preference.get("changed_by") or "",
+            who=actor_words(preference.get("changed_by"), {}),
             when=format_datetime(preference.get("changed_at")),
         )
     )
@@ -552,7 +559,7 @@ def _summary(d: dict[str, Any]) -> str:
     rows = [
         (_("Name"), d["name"]),
         (_("CPR number"), d["cpr_masked"]),
-        (_("Period"), d["period"]),
+        (_("Period"), format_period(d["period"])),
         (_("Status"), word(STATUS_WORDS, d["status"])),
         (_("Submitted"), format_datetime(d["submitted_at"])),
         (_("Language"), word(CITIZEN_LANGUAGE_WORDS, d["language"])),
@@ -583,12 +590,19 @@ def _decision_form(base: str, token: str) -> str:
     )
 
 
-def _history(history: list[dict[str, Any]]) -> str:
-    items = "".join(
-        f"<li>{e(format_datetime(h['at']))}: {e(h['actor'])}, {e(h['action'].replace('_', ' '))}</li>"
+def _history(history: list[dict[str, Any]], caseworkers: dict[int, str]) -> str:
+    """Everything recorded about the application (the audit entries), oldest first, in words: who by
+    name, what from the action's word (never the stored codes)."""
+    head = "".join(f'<th scope="col">{e(label)}</th>' for label in (_("Time"), _("By"), _("Action")))
+    rows = "".join(
+        f"<tr><td>{e(format_datetime(h['at']))}</td><td>{e(actor_words(h['actor'], caseworkers))}</td>"
+        f"<td>{e(action_words(h['action']))}</td></tr>"
         for h in history
     )
-    return f"<ul>{items}</ul>"
+    return (
+        f'<table class="table" aria-labelledby="history"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{rows}</tbody></table>"
+    )
 
 
 @bp.get("/applications/<reference:str>")
@@ -599,11 +613,11 @@ async def application_page(request: Request, principal: Principal, reference: st
     from backend.inbox.documents_pages import documents_section  # it builds on this module's helpers
 
     d = await inbox_applications.detail(db, principal.caseworker, reference, request.app.ctx.settings)
-    names = {c.id: c.username for c in await admin.list_caseworkers(db)}
+    names = {c.id: c.display_name or c.username for c in await admin.list_caseworkers(db)}
     token = csrf_field(principal)
     base = f"/inbox/applications/{e(reference)}"
     corrections = "".join(
-        f'<li>{e(c.get("section"))}: <span class="citizen">{e(c.get("text"))}</span></li>'
+        f'<li>{e(word(SECTION_WORDS, c.get("section")))}: <span class="citizen">{e(c.get("text"))}</span></li>'
         for c in d["corrections"]
     )
     transcript = "".join(
@@ -640,7 +654,7 @@ async def application_page(request: Request, principal: Principal, reference: st
         f"{_decision_form(base, token)}"
         f'<p><a href="/api/caseworker/applications/{e(reference)}/export.json">{e(_("Export JSON"))}</a> · '
         f'<a href="/api/caseworker/applications/{e(reference)}/export.pdf">{e(_("Export PDF"))}</a></p>'
-        f"<h2>{e(_('History'))}</h2>{_history(d['history'])}"
+        f'<h2 id="history">{e(_("History"))}</h2>{_history(d["history"], names)}'
     )
     return page(_("Application {reference}", reference=reference), body, principal)
 
@@ -735,8 +749,10 @@ async def threads_page(request: Request, principal: Principal) -> HTTPResponse:
             _("Unread"),
         )
     )
+    # NOTE: Above the list of message threads: how many the chosen tab shows.
+    shown = ngettext("{count} message thread", "{count} message threads", len(items))
     body = tabs + (
-        f'<table class="table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+        f'<p>{e(shown)}</p><table class="table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
         if items
         else f"<p>{e(_('No threads.'))}</p>"
     )

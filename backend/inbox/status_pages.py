@@ -5,28 +5,19 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from backend.inbox.i18n import DECISION_WORDS, STATUS_WORDS, _, format_date, format_datetime, word
+from backend.inbox.i18n import (
+    DECISION_WORDS,
+    STATUS_WORDS,
+    _,
+    actor_words,
+    format_date,
+    format_datetime,
+    word,
+)
 
 
 def e(value: object) -> str:
     return html.escape("" if value is None else str(value))
-
-
-def actor_name(actor: str, caseworkers: dict[int, str]) -> str:
-    """Who made a change, in words: a caseworker's user name, a case system's name, the citizen."""
-    kind, _sep, ident = actor.partition(":")
-    if kind == "caseworker" and ident.isdigit() and int(ident) in caseworkers:
-        return caseworkers[int(ident)]
-    if kind == "client":
-        # NOTE: Who changed an application's status: a case system (machine client) by its name.
-        return _("case system {name}", name=ident)
-    if actor == "citizen":
-        # NOTE: Who changed an application's status: the citizen (they submitted it or sent documents).
-        return _("the citizen")
-    if actor == "system":
-        # NOTE: Who changed an application's status: inissiaq itself (e.g. when the history was created).
-        return _("system")
-    return actor
 
 
 def _what(event: dict[str, Any]) -> str:
@@ -51,7 +42,7 @@ def timeline_section(timeline: list[dict[str, Any]], caseworkers: dict[int, str]
     head = "".join(f'<th scope="col">{e(label)}</th>' for label in (_("Time"), _("Status"), _("By")))
     rows = "".join(
         f"<tr><td>{e(format_datetime(event['at']))}</td><td>{e(_what(event))}</td>"
-        f"<td>{e(actor_name(event['actor'], caseworkers))}</td></tr>"
+        f"<td>{e(actor_words(event['actor'], caseworkers))}</td></tr>"
         for event in timeline
     )
     return (

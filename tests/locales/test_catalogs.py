@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,8 +33,24 @@ def _read(path: Path, locale: str | None = None) -> Catalog:
         return read_po(fp, locale=locale)
 
 
-def _messages(catalog: Catalog) -> dict[str, object]:
-    return {message.id: message for message in catalog if message.id}
+def _messages(catalog: Catalog) -> dict[str, Message]:
+    """The entries by their msgid (the singular of a plural entry)."""
+    return {
+        (message.id[0] if isinstance(message.id, tuple) else message.id): message
+        for message in catalog
+        if message.id
+    }
+
+
+def _forms(message: Message) -> list[str]:
+    """A translation's texts: one, or each plural form of an `ngettext` entry."""
+    string = message.string
+    return [str(form) for form in string] if isinstance(string, tuple) else [str(string or "")]
+
+
+def _source(message: Message) -> str:
+    """The source text whose placeholders every form must have (the plural's for an `ngettext` entry)."""
+    return str(message.id[-1]) if isinstance(message.id, tuple) else str(message.id)
 
 
 def _po(domain: str, language: str) -> Catalog:
@@ -52,18 +68,24 @@ def test_every_message_is_translated_and_not_fuzzy(domain: str, language: str) -
     catalog = _po(domain, language)
     translations = _messages(catalog)
     missing = [msgid for msgid in _messages(template) if msgid not in translations]
-    untranslated = [m.id for m in translations.values() if not m.string or not str(m.string).strip()]
+    untranslated = [m.id for m in translations.values() if not all(form.strip() for form in _forms(m))]
+    wrong_plurals = [
+        m.id
+        for m in translations.values()
+        if isinstance(m.id, tuple) and len(_forms(m)) != catalog.num_plurals
+    ]
     fuzzy = [m.id for m in translations.values() if m.fuzzy]
-    assert (missing, untranslated, fuzzy) == ([], [], [])
+    assert (missing, untranslated, fuzzy, wrong_plurals) == ([], [], [], [])
 
 
 @pytest.mark.parametrize(("domain", "language"), CATALOGS)
 def test_translations_have_exactly_the_placeholders_of_their_source(domain: str, language: str) -> None:
     catalog = _po(domain, language)
     wrong = {
-        m.id: str(m.string)
+        str(m.id): form
         for m in _messages(catalog).values()
-        if m.string and placeholders(str(m.id)) != placeholders(str(m.string))
+        for form in _forms(m)
+        if form and placeholders(_source(m)) != placeholders(form)
     }
     assert wrong == {}
 

@@ -133,7 +133,7 @@ async def test_the_digest_reaches_each_caseworker_in_their_language(app, db: Asy
     assert mails["aviaja@kommune.example.gl"][0] == "Boligsikring: qinnuteqaatit utaqqipput"
     assert mails["bent@kommune.example.gl"][0] == "Boligsikring: ansøgninger venter"
     assert mails["clara@kommune.example.gl"][0] == "Housing benefit: applications are waiting"
-    assert mails["clara@kommune.example.gl"][1].startswith("1 housing-benefit applications are waiting")
+    assert mails["clara@kommune.example.gl"][1].startswith("1 housing-benefit application is waiting")
     assert all(KARIN not in text for _, text in mails.values())
     assert (
         await db.execute(select(Caseworker.language).where(Caseworker.username == "aviaja"))
