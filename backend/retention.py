@@ -19,13 +19,19 @@ from backend.config import Settings
 from backend.dao.oidc_logins import dao_delete_expired_oidc_logins
 from backend.models.applications import Application, Draft
 from backend.models.casework import CaseTask, JournalNote
+from backend.models.caseworkers import LoginThrottle
 from backend.models.conversations import ChatMessage, Conversation, WebSession
-from backend.models.outbox import InboundMessage, LinkToken, OutboxMessage
+from backend.models.limits import RateLimitCounter
+from backend.models.machine_clients import MachineToken
+from backend.models.outbox import InboundMessage, LinkToken, OutboxMessage, RecipientHold
 from backend.models.states import INBOUND_HANDLED, ConversationOwner, OutboxState
 from backend.tracker_events import events, tracker_connection
 
 LOGIN_CODE_TEXT = timedelta(minutes=10)  # an SMS login code is worthless after its validity
 PENDING = (OutboxState.CREATED, OutboxState.SENDING)
+# An abuse-limit window's counter goes a minute after the window ends, as in the limits' own sweep
+# (instances' clocks may differ a little).
+COUNTER_GRACE = timedelta(minutes=1)
 BATCH = 500
 
 
@@ -115,6 +121,25 @@ async def delete_spent_links_and_sessions(
     sessions = await db.execute(delete(WebSession).where(WebSession.expires_at < now - policy.web_sessions))
     await dao_delete_expired_oidc_logins(db, now)
     return {"link_tokens": int(links.rowcount or 0), "web_sessions": int(sessions.rowcount or 0)}
+
+
+async def delete_ended_counters(db: AsyncSession, settings: Settings, now: datetime) -> dict[str, int]:
+    """Failed-login counters whose window ended, abuse-limit counters of ended windows (the limits' own
+    sweep runs only while requests come in), per-recipient holds of the outbox that ended, and expired
+    machine tokens: none of them counts, holds or admits anything any more."""
+    window = timedelta(minutes=settings.login_window_minutes)
+    throttle = await db.execute(delete(LoginThrottle).where(LoginThrottle.window_started_at <= now - window))
+    counters = await db.execute(
+        delete(RateLimitCounter).where(RateLimitCounter.expires_at <= int((now - COUNTER_GRACE).timestamp()))
+    )
+    holds = await db.execute(delete(RecipientHold).where(RecipientHold.until <= now))
+    tokens = await db.execute(delete(MachineToken).where(MachineToken.expires_at <= now))
+    return {
+        "login_throttle": int(throttle.rowcount or 0),
+        "rate_limit_counters": int(counters.rowcount or 0),
+        "recipient_holds": int(holds.rowcount or 0),
+        "machine_tokens": int(tokens.rowcount or 0),
+    }
 
 
 async def idle_conversation_ids(db: AsyncSession, policy: RetentionPolicy, now: datetime) -> list[str]:
@@ -207,6 +232,7 @@ async def apply(db: AsyncSession, settings: Settings, *, now: datetime) -> dict[
     counts["outbox_texts_redacted"] = await redact_outbox_texts(db, policy, now)
     counts["inbound_texts_redacted"] = await redact_inbound_texts(db, policy, now)
     counts.update(await delete_spent_links_and_sessions(db, policy, now))
+    counts.update(await delete_ended_counters(db, settings, now))
     removed = await delete_conversations(db, await idle_conversation_ids(db, policy, now))
     counts["conversations"] = removed["conversations"]
     counts["idle_transcript_messages"] = removed["chat_messages"]

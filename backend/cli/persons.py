@@ -1,6 +1,7 @@
 """`inissiaq person export --cpr … --out FILE.json`: everything the service holds about one person, as
-FILE.json and FILE.pdf, for a subject-access request (GDPR art. 15). Administrators only (whoever can
-run the command reaches the database); each export is audited with `--by`."""
+FILE.json and FILE.pdf, for a subject-access request (GDPR art. 15). Administrators only: `--by` names
+the administrator's account (an active caseworker account with the administrator role), and the
+export is audited with that administrator as the actor; anyone else is refused."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from pathlib import Path
 from backend.cli.common import run_with_session
 from backend.config import Settings
 from backend.cpr import mask_cpr, normalise_cpr
-from backend.persons.export import export_pdf, export_person
+from backend.errors import Forbidden
+from backend.persons.export import export_for_administrator, export_pdf
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,7 +26,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     export.add_argument("--cpr", required=True)
     export.add_argument("--out", required=True, type=Path, help="FILE.json; the PDF goes beside it")
-    export.add_argument("--by", help="the administrator who exports (for the audit log)")
+    export.add_argument(
+        "--by", required=True, metavar="USERNAME", help="the administrator's username (audited as the actor)"
+    )
     export.set_defaults(handler=run_export)
 
 
@@ -44,8 +48,11 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
     if not out.parent.is_dir():
         print(f"error: no directory {out.parent}", file=sys.stderr)
         return 2
-    actor = f"cli:{args.by[:60]}" if args.by else "cli"
-    record = run_with_session(settings, lambda db: export_person(db, settings, cpr, actor=actor))
+    try:
+        record = run_with_session(settings, lambda db: export_for_administrator(db, settings, cpr, args.by))
+    except Forbidden as refused:
+        print(f"error: --by: {refused}; only an administrator may export a person's data", file=sys.stderr)
+        return 3
     pdf = out.with_suffix(".pdf")
     write_private(out, json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8"))
     write_private(pdf, export_pdf(record))

@@ -284,7 +284,7 @@ async def issue_token(
             expires_at=now + timedelta(seconds=TOKEN_TTL_SECONDS),
         )
     )
-    # Expired tokens of this client go when it gets a new one (the purge needs no extra rule for them).
+    # Expired tokens of this client go when it gets a new one (and every expired token at the daily purge).
     await db.execute(
         delete(MachineToken).where(MachineToken.client_id == client.id, MachineToken.expires_at <= now)
     )

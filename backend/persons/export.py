@@ -21,6 +21,7 @@ from backend import audit
 from backend.applications.status import caseworker_timeline, timeline
 from backend.config import Settings
 from backend.documents.service import person_records as documents_of_person
+from backend.errors import Forbidden
 from backend.inbox.casework import notes_of_person, tasks_of_person
 from backend.messaging.service import contact_record, message_record, messages_of
 from backend.models.applications import Application, Draft
@@ -91,6 +92,24 @@ async def export_person(
     )
     await db.commit()
     return record
+
+
+async def export_for_administrator(
+    db: AsyncSession, settings: Settings, cpr: str, username: str
+) -> dict[str, Any]:
+    """The export on behalf of the administrator `username`, audited with them as the actor. Anyone
+    else (unknown, deactivated, or a caseworker without the administrator role) is refused with
+    Forbidden, and the refusal is audited. Commits."""
+    name = username.strip().lower()
+    found = await db.execute(select(Caseworker).where(Caseworker.username == name))
+    administrator = found.scalars().first()
+    if administrator is None or not administrator.active or not administrator.is_admin:
+        await audit.record(
+            db, actor="cli", action="person_export_refused", person_cpr=cpr, details={"by": name[:64]}
+        )
+        await db.commit()
+        raise Forbidden(f"{name[:64]!r} is not an active administrator", code="not_an_administrator")
+    return await export_person(db, settings, cpr, actor=f"caseworker:{administrator.id}")
 
 
 async def _conversations(
@@ -384,6 +403,15 @@ def export_pdf(record: dict[str, Any]) -> bytes:
     heading("Caseworkers' follow-up tasks")
     for task in record["tasks"]:
         line(f"  {task['due']} {task['application_reference']} ({task['state']})", task["text"])
+    heading("Documents sent (the files themselves are not part of this export)")
+    for attachment in record["attachments"]:
+        line(
+            f"  {attachment['received_at']} {attachment['channel']} {attachment['application_reference'] or ''}",
+            f"{attachment['filename']} ({attachment['content_type']}, {attachment['size']} bytes)",
+        )
+    heading("Documents requested")
+    for request in record["document_requests"]:
+        line(f"  {request['requested_at']} {request['application_reference']}", request["text"])
     heading("Notifications")
     for notification in record["notifications"]:
         line(f"  {notification['created_at']} {notification['channel']}", notification["status"])

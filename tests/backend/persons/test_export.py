@@ -24,8 +24,11 @@ from backend.channels.types import BotMessage
 from backend.cli import main
 from backend.config import Settings
 from backend.conversations.service import append_message
+from backend.documents.service import receive, request_documents
+from backend.inbox.admin import update_caseworker
 from backend.messaging.service import caseworker_writes, change_contact, citizen_writes
 from backend.models.audit import AuditEntry
+from backend.models.caseworkers import Caseworker
 from backend.outbox.service import opt_out
 from backend.tracker_events import events
 from tests.backend.applications.factories import (
@@ -36,6 +39,7 @@ from tests.backend.applications.factories import (
     seed_registers,
     submit_draft,
 )
+from tests.backend.documents.samples import png
 from tests.backend.inbox.factories import create_caseworker
 from tests.backend.rasa_tracker import save_conversations
 
@@ -44,11 +48,12 @@ AVIAJA_PHONE, KARIN_PHONE = "+299551234", "+299557777"
 
 @pytest.fixture
 async def tracker_store(
-    engine: AsyncEngine, settings: Settings, database_url: str
+    engine: AsyncEngine, settings: Settings, database_url: str, tmp_path: Path
 ) -> AsyncIterator[Settings]:
     """Rasa's tracker store in the test database, as under `make run` with PostgreSQL (the events
-    table is made by Rasa's own SQLTrackerStore when the conversations are saved)."""
-    yield replace(settings, rasa_tracker_url=database_url)
+    table is made by Rasa's own SQLTrackerStore when the conversations are saved); the documents in the
+    test's own directory."""
+    yield replace(settings, rasa_tracker_url=database_url, documents_dir=tmp_path / "documents")
     async with engine.begin() as connection:
         await connection.run_sync(lambda sync: events.drop(sync, checkfirst=True))
 
@@ -57,8 +62,9 @@ async def person_with_every_kind_of_data(
     db: AsyncSession, engine: AsyncEngine, settings: Settings, cpr: str, phone: str, tag: str
 ) -> None:
     """Applications, drafts, a logged-in web conversation and its transcript, a bound SMS conversation
-    with inbound texts and bot replies, a one-time link, secure messages both ways with their
-    notification, contact data, an opt-out and Rasa's tracker events; all through the services."""
+    with inbound texts and bot replies, a one-time link, a request for documents and the document sent
+    for it, secure messages both ways with their notification, contact data, an opt-out and Rasa's
+    tracker events; all through the services."""
     caseworker = await create_caseworker(db, username=f"cw-{tag}")
     session, _ = await sessions.start_anonymous(db, settings)
     login = await on_login(db, session, cpr, settings=settings)
@@ -68,7 +74,17 @@ async def person_with_every_kind_of_data(
     await append_message(db, web.id, sender="bot", text=f"bot text {tag}")
     await db.commit()
     submitted = await create_draft(db, web, settings)
-    await submit_draft(db, web, submitted.draft.id, settings, phone=phone)
+    application = (await submit_draft(db, web, submitted.draft.id, settings, phone=phone)).application
+    await request_documents(
+        db,
+        settings,
+        caseworker_id=caseworker.id,
+        reference=application.reference,
+        text=f"send the lease {tag}",
+    )
+    await receive(
+        db, settings, cpr=cpr, data=png(), filename=f"lease-{tag}.png", channel="web", conversation_id=web.id
+    )
     await create_draft(db, web, settings, now=datetime(2027, 3, 2, 12, tzinfo=UTC))  # unsent, next period
     sms = await bind_phone(db, cpr, phone, settings, actor="caseworker:cli")
     await create_link(db, sms, settings)
@@ -121,6 +137,7 @@ async def test_the_export_holds_every_kind_of_data_about_the_person_and_nothing_
 ) -> None:
     settings = tracker_store
     await seed_registers(db)
+    await create_caseworker(db, username="admin", role="administrator")
     await person_with_every_kind_of_data(db, engine, settings, AVIAJA, AVIAJA_PHONE, "aviaja")
     await person_with_every_kind_of_data(db, engine, settings, KARIN, KARIN_PHONE, "karin")
 
@@ -143,9 +160,27 @@ async def test_the_export_holds_every_kind_of_data_about_the_person_and_nothing_
     assert record["web_sessions"] and record["web_sessions"][0]["logged_in"]
     assert [link["address"] for link in record["link_tokens"]] == [AVIAJA_PHONE]
     assert {m["text"] for m in record["secure_messages"]} == {
+        "send the lease aviaja",
         "caseworker wrote aviaja",
         "citizen wrote aviaja",
     }
+    [request] = record["document_requests"]
+    assert (request["text"], request["application_reference"]) == (
+        "send the lease aviaja",
+        application["reference"],
+    )
+    assert request["fulfilled_at"] is not None
+    [document] = record["attachments"]
+    assert (document["filename"], document["content_type"], document["channel"]) == (
+        "lease-aviaja.png",
+        "image/png",
+        "web",
+    )
+    assert (document["application_reference"], document["request_id"]) == (
+        application["reference"],
+        request["id"],
+    )
+    assert len(document["sha256"]) == 64 and document["size"] > 0
     assert record["notifications"] and record["notifications"][0]["channel"] == "sms"
     outbox_texts = {m["text"] for m in record["outbox_messages"]}
     assert "sms reply aviaja" in outbox_texts and len(outbox_texts) >= 2  # the reply and the notification
@@ -168,8 +203,10 @@ async def test_the_export_holds_every_kind_of_data_about_the_person_and_nothing_
     exported = (
         (await db.execute(select(AuditEntry).where(AuditEntry.action == "person_exported"))).scalars().one()
     )
-    assert (exported.actor, exported.person_cpr) == ("cli:admin", AVIAJA)
+    administrator = await find(db, "admin")
+    assert (exported.actor, exported.person_cpr) == (f"caseworker:{administrator.id}", AVIAJA)
     assert exported.details["applications"] == 1
+    assert (exported.details["attachments"], exported.details["document_requests"]) == (1, 1)
 
 
 async def export_with_tracker(
@@ -207,6 +244,8 @@ async def export_with_tracker(
         "Assistant's stored conversation events",
         "SMS and Telegram messages received",
         "Secure messages",
+        "Documents sent",
+        "Documents requested",
         "Notifications",
         "Messages sent",
         "Web sessions",
@@ -216,6 +255,7 @@ async def export_with_tracker(
     ):
         assert section in pdf_text, section
     assert "citizen wrote aviaja" in pdf_text and "rasa heard aviaja" in pdf_text
+    assert "lease-aviaja.png" in pdf_text and "send the lease aviaja" in pdf_text
     assert "karin" not in pdf_text
     return json.loads(out.read_text("utf-8"))
 
@@ -225,7 +265,7 @@ async def test_a_cpr_number_that_is_not_one_is_refused(
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", database_url)
     status = await asyncio.to_thread(
-        main, ["person", "export", "--cpr", "12345", "--out", str(tmp_path / "x.json")]
+        main, ["person", "export", "--cpr", "12345", "--out", str(tmp_path / "x.json"), "--by", "admin"]
     )
     assert status == 2
     assert "CPR" in capsys.readouterr().err
@@ -247,3 +287,59 @@ async def test_without_a_tracker_table_the_export_has_no_assistant_events(
     assert (
         await db.execute(text("SELECT count(*) FROM audit_log WHERE action = 'person_exported'"))
     ).scalar() == 1
+
+
+async def find(db: AsyncSession, username: str) -> Caseworker:
+    return (await db.execute(select(Caseworker).where(Caseworker.username == username))).scalars().one()
+
+
+@pytest.mark.parametrize(
+    "who",
+    ["nobody", "pipaluk", "former-admin"],
+    ids=["an unknown username", "a caseworker without the administrator role", "a deactivated administrator"],
+)
+async def test_an_export_by_anyone_but_an_active_administrator_is_refused_and_the_refusal_audited(
+    db: AsyncSession,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    who: str,
+) -> None:
+    await seed_registers(db)
+    await create_caseworker(db, username="admin", role="administrator")
+    await create_caseworker(db, username="pipaluk")
+    former = await create_caseworker(db, username="former-admin", role="administrator")
+    await update_caseworker(db, former.id, {"active": False}, actor="cli")
+    await create_conversation(db, cpr=AVIAJA)
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    out = tmp_path / "aviaja.json"
+
+    status = await asyncio.to_thread(
+        main, ["person", "export", "--cpr", AVIAJA, "--out", str(out), "--by", who]
+    )
+
+    assert status == 3
+    assert f"'{who}' is not an active administrator" in capsys.readouterr().err
+    assert not out.exists() and not out.with_suffix(".pdf").exists()
+    db.expunge_all()
+    assert (
+        await db.execute(select(AuditEntry).where(AuditEntry.action == "person_exported"))
+    ).first() is None
+    refused = (
+        (await db.execute(select(AuditEntry).where(AuditEntry.action == "person_export_refused")))
+        .scalars()
+        .one()
+    )
+    assert (refused.actor, refused.person_cpr, refused.details) == ("cli", AVIAJA, {"by": who})
+
+
+async def test_an_export_without_the_administrator_is_refused_before_it_reads_anything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    with pytest.raises(SystemExit) as exited:
+        main(["person", "export", "--cpr", AVIAJA, "--out", str(tmp_path / "x.json")])
+    assert exited.value.code == 2
+    assert "--by" in capsys.readouterr().err
+    assert not (tmp_path / "x.json").exists()
