@@ -32,7 +32,8 @@ e.g. a PDF). Besides those, the description lists what every operation can answe
 - 404 when the path has parameters (the router answers 404 for a value of the wrong type; an integer
   id outside 1..2**31-1 is answered 404 before the handler runs).
 `query=Model` documents (and `read_query` reads) query parameters from the model's fields; `scopes`
-names the OAuth scopes a machine client's Bearer token needs for this operation.
+names the OAuth scopes a machine client's Bearer token needs for this operation. Operations with
+`scopes` are tagged `machine clients`, those with `auth=ADMIN` `administrators`.
 
 `tests/backend/inbox/test_openapi.py` fails when a route under /api/caseworker has no `@operation`.
 """
@@ -56,6 +57,7 @@ PREFIX = "/api/caseworker"
 MAX_BODY_BYTES = 64 * 1024
 MAX_ID = 2**31 - 1  # integer ids in paths: PostgreSQL's `integer`
 MACHINE_TAG = "machine clients"  # the tag of operations a machine client's token may call
+ADMIN_TAG = "administrators"  # the tag of operations only an administrator's session may call
 
 PUBLIC = "public"  # no login (the login itself, this description)
 CASEWORKER = "caseworker"  # a caseworker's session (or a machine client's token with `scopes`)
@@ -232,8 +234,9 @@ def build_document(app: Sanic) -> dict[str, Any]:
     for method, raw_path, name, op in sorted(operations, key=lambda o: (o[1], o[0])):
         openapi_path = _PARAM.sub(r"{\1}", raw_path)
         entry: dict[str, Any] = {"operationId": name.rsplit(".", 1)[-1], "summary": op.summary}
-        if op.scopes:
-            entry["tags"] = [MACHINE_TAG]
+        tags = ([MACHINE_TAG] if op.scopes else []) + ([ADMIN_TAG] if op.auth == ADMIN else [])
+        if tags:
+            entry["tags"] = tags
         if op.description:
             entry["description"] = op.description
         parameters = [
@@ -299,6 +302,10 @@ def build_document(app: Sanic) -> dict[str, Any]:
             ),
         },
         "servers": [{"url": PREFIX}],
+        "tags": [
+            {"name": MACHINE_TAG, "description": "open to a machine client's token with the scope"},
+            {"name": ADMIN_TAG, "description": "an administrator's session only; 403 for other caseworkers"},
+        ],
         "paths": paths,
         "components": {
             "schemas": components,

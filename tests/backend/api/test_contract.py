@@ -8,9 +8,14 @@ ids (so the 200 answers are checked too, not only 404s) and sometimes generated.
 
 Runs: as an administrator's session (cookie + X-CSRF-Token), then the two operations that would end
 or change that session (logout; changing a caseworker) on their own, then the operations open to
-machine clients with a Bearer token of a client that has every scope. Deterministic generation (derandomized), one worker: the same requests every time, so the test
+machine clients with a Bearer token of a client that has every scope, then the administrators'
+operations (tagged `administrators`) with the session of a caseworker who is not an administrator,
+with one more check (`refused_to_a_plain_caseworker` in `schemathesis_hooks.py`): every answer is
+the documented 403. Every other operation treats a plain caseworker as it treats an administrator.
+Deterministic generation (derandomized), one worker: the same requests every time, so the test
 cannot be flaky. The examples and fuzzing phases only: the coverage phase's boundary cases are some
-1500 requests, several minutes, beyond this test's time budget.
+1500 requests, several minutes, beyond this test's time budget. Any finding (or error) of any run
+fails the test: schemathesis then exits non-zero.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.config import Settings
 from backend.inbox import admin, live
 from backend.inbox.auth import COOKIE
-from backend.inbox.openapi import MACHINE_TAG
+from backend.inbox.openapi import ADMIN_TAG, MACHINE_TAG
 from backend.machine.clients import create_client
 from backend.messaging import service as messaging
 from scripts.ports import free_port
@@ -48,7 +53,10 @@ from tests.backend.inbox.factories import PASSWORD, SECRET, create_caseworker
 
 ROOT = Path(__file__).resolve().parents[3]
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
+HOOKS = Path(__file__).with_name("schemathesis_hooks.py")
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+PLAIN_CASEWORKER_CHECKS = f"{CHECKS},refused_to_a_plain_caseworker"
+PLAIN_CASEWORKER = "contract-plain"  # not an administrator; no run changes them
 SESSION_ENDING = (
     "logout_route",
     "update_caseworker",
@@ -78,6 +86,7 @@ async def build_data(db: AsyncSession, settings: Settings) -> Data:
     """What the runs work on, made through the product's own services."""
     await seed_registers(db)
     await create_caseworker(db, username="contract-admin", role="administrator")
+    await create_caseworker(db, username=PLAIN_CASEWORKER)
     worker = await create_caseworker(db, username="contract-caseworker")
     conversation = await create_conversation(db, cpr=AVIAJA)
     draft = await create_draft(db, conversation, settings)
@@ -194,7 +203,14 @@ def _config(data: Data, path: Path) -> Path:
     return path
 
 
-async def _schemathesis(base: str, config: Path, headers: dict[str, str], *selection: str) -> str:
+async def _schemathesis(
+    base: str,
+    config: Path,
+    headers: dict[str, str],
+    *selection: str,
+    checks: str = CHECKS,
+    max_examples: int = 4,
+) -> str:
     command = [
         str(SCHEMATHESIS),
         "--config-file",
@@ -202,11 +218,11 @@ async def _schemathesis(base: str, config: Path, headers: dict[str, str], *selec
         "run",
         f"{base}/api/caseworker/openapi.json",
         "--checks",
-        CHECKS,
+        checks,
         "--phases",
         "examples,fuzzing",
         "--max-examples",
-        "4",
+        str(max_examples),
         "--generation-deterministic",
         "--generation-with-security-parameters",
         "false",
@@ -220,19 +236,20 @@ async def _schemathesis(base: str, config: Path, headers: dict[str, str], *selec
         *[arg for name, value in headers.items() for arg in ("--header", f"{name}: {value}")],
         *selection,
     ]
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": str(HOOKS)}
     result = await asyncio.to_thread(
-        subprocess.run, command, cwd=config.parent, capture_output=True, text=True, timeout=300
+        subprocess.run, command, cwd=config.parent, env=env, capture_output=True, text=True, timeout=300
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-20000:]
     return output
 
 
-async def _log_in(base: str) -> dict[str, str]:
+async def _log_in(base: str, username: str = "contract-admin") -> dict[str, str]:
     async with httpx.AsyncClient(base_url=base) as client:
         response = await client.post(
             "/api/caseworker/login",
-            json={"username": "contract-admin", "password": PASSWORD, "totp": pyotp.TOTP(SECRET).now()},
+            json={"username": username, "password": PASSWORD, "totp": pyotp.TOTP(SECRET).now()},
         )
     assert response.status_code == 200, response.text
     return {"Cookie": f"{COOKIE}={response.cookies[COOKIE]}", "X-CSRF-Token": response.json()["csrf_token"]}
@@ -254,7 +271,7 @@ async def _token(base: str, data: Data) -> str:
     return response.json()["access_token"]
 
 
-async def test_the_served_description_holds_for_a_caseworker_session_and_a_machine_client(
+async def test_the_served_description_holds_for_an_administrator_a_plain_caseworker_and_a_machine_client(
     backend: str, data: Data, tmp_path: Path
 ) -> None:
     config = _config(data, tmp_path / "schemathesis.toml")
@@ -265,3 +282,30 @@ async def test_the_served_description_holds_for_a_caseworker_session_and_a_machi
 
     token = await _token(backend, data)
     await _schemathesis(backend, config, {"Authorization": f"Bearer {token}"}, f"--include-tag={MACHINE_TAG}")
+
+    admin_only = await _administrators_operations(backend)
+    assert admin_only and all("403" in responses for responses in admin_only.values()), admin_only
+    plain = await _log_in(backend, PLAIN_CASEWORKER)
+    output = await _schemathesis(
+        backend,
+        config,
+        plain,
+        f"--include-tag={ADMIN_TAG}",
+        checks=PLAIN_CASEWORKER_CHECKS,
+        max_examples=2,
+    )
+    # Every administrators' operation was selected and tested.
+    tested = f"Selected: {len(admin_only)}/" in output and f"Tested: {len(admin_only)}\n" in output
+    assert tested, output[-3000:]
+
+
+async def _administrators_operations(base: str) -> dict[str, dict[str, object]]:
+    """The operations the served description tags as administrators' only, with their responses."""
+    async with httpx.AsyncClient(base_url=base) as client:
+        description = (await client.get("/api/caseworker/openapi.json")).json()
+    return {
+        f"{method.upper()} {path}": entry["responses"]
+        for path, item in description["paths"].items()
+        for method, entry in item.items()
+        if ADMIN_TAG in entry.get("tags", [])
+    }

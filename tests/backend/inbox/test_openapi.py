@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from backend.inbox.openapi import PREFIX, build_document, documented_routes, operation_of
+from backend.inbox.openapi import ADMIN, ADMIN_TAG, PREFIX, build_document, documented_routes, operation_of
 from tests.backend.inbox.factories import create_caseworker, log_in
 
 
@@ -53,6 +53,25 @@ def test_every_operation_describes_its_answers_with_schemas(app) -> None:
     assert refs > 50
     for ref in {r.split('"')[0] for r in json.dumps(document).split('"#/components/schemas/')[1:]}:
         assert ref in schemas, ref
+
+
+def test_the_administrators_operations_are_tagged_and_answer_403_to_other_caseworkers(app) -> None:
+    document = build_document(app)
+    tagged = {
+        (method, path)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if ADMIN_TAG in operation.get("tags", [])
+    }
+    admin_only = {
+        (method, path)
+        for method, path, handler in documented_routes(app)
+        if (op := operation_of(handler)) is not None and op.auth == ADMIN
+    }
+    assert len(admin_only) > 10
+    assert tagged == admin_only
+    for method, path in tagged:
+        assert "403" in document["paths"][path][method]["responses"], f"{method.upper()} {path}"
 
 
 async def test_the_description_is_served_without_login(app) -> None:
