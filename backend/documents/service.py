@@ -31,11 +31,13 @@ from backend.documents.storage import (
     blob_storage,
     storage_for,
 )
-from backend.errors import Conflict, NotFound
+from backend.errors import Conflict, InvalidInput, NotFound
 from backend.messaging.service import caseworker_writes, clean_message_text
 from backend.models.applications import Application
 from backend.models.documents import Attachment, DocumentRequest
+from backend.models.messaging import SecureMessage
 from backend.models.states import ApplicationStatus
+from backend.nlg.render import translate
 
 log = logging.getLogger("inissiaq.documents")
 PREVIEW_PIXELS = 800  # the longer side of a preview image
@@ -50,15 +52,58 @@ def iso(moment: datetime | None) -> str | None:
 # --- the caseworker asks ----------------------------------------------------------------------------
 
 
+# The ready-made requests a caseworker can choose instead of (or before) a free text.
+READY_MADE = {"lease": texts.ASK_FOR_LEASE, "payslips": texts.ASK_FOR_PAYSLIPS}
+
+
+def request_text(language: str, kind: Any, text: Any) -> str:
+    """What the citizen is asked: the ready-made request (`kind`) in their language, then the free
+    text; at least one of the two."""
+    if kind not in (None, "") and kind not in READY_MADE:
+        raise InvalidInput(f"kind must be one of {', '.join(READY_MADE)}", code="unknown_kind")
+    parts = [translate(language, READY_MADE[kind])] if kind else []
+    if text is not None and (not isinstance(text, str) or text.strip()):
+        parts.append(clean_message_text(text))
+    if not parts:
+        # The inbox's pages translate this message (backend/inbox/documents_pages.py NOTHING_ASKED).
+        raise InvalidInput("Choose a ready-made request or write what the citizen should send.")
+    return clean_message_text("\n\n".join(parts))
+
+
 async def request_documents(
-    db: AsyncSession, settings: Settings, *, caseworker_id: int, reference: str, text: Any
+    db: AsyncSession,
+    settings: Settings,
+    *,
+    caseworker_id: int,
+    reference: str,
+    text: Any,
+    kind: Any = None,
 ) -> DocumentRequest:
     """Record an open request, send the citizen the secure message (and its neutral notification) and
-    mark the application as waiting for the citizen. Commits."""
-    cleaned = clean_message_text(text)
+    mark the application as waiting for the citizen. `kind` (lease, payslips) puts the ready-made
+    request in the citizen's language before the text. Commits."""
     application = await _application(db, reference, lock=True)
+    request, _ = await record_request(
+        db,
+        settings,
+        caseworker_id=caseworker_id,
+        application=application,
+        text=request_text(application.language, kind, text),
+    )
+    await db.commit()
+    return request
+
+
+async def record_request(
+    db: AsyncSession, settings: Settings, *, caseworker_id: int, application: Application, text: Any
+) -> tuple[DocumentRequest, SecureMessage]:
+    """Record the request, move the status, audit, and send the secure message with its neutral
+    notification: all commit together with the message. The caller (which locked the application)
+    commits the request's message id with whatever it adds. A decided application: 409, nothing done."""
+    cleaned = clean_message_text(text)
     if application.status == ApplicationStatus.DECIDED:
         raise Conflict("the application is decided; no documents can be requested", code="decided")
+    reference = application.reference
     request = DocumentRequest(
         application_reference=reference,
         person_cpr=application.person_cpr,
@@ -79,7 +124,7 @@ async def request_documents(
         application_reference=reference,
         details={"request_id": request.id},
     )
-    # The message, its notification and everything above commit together.
+    # The message and its notification commit with everything above.
     message = await caseworker_writes(
         db,
         caseworker_id=caseworker_id,
@@ -89,8 +134,12 @@ async def request_documents(
         settings=settings,
     )
     request.message_id = message.id
-    await db.commit()
-    return request
+    return request, message
+
+
+async def locked_application(db: AsyncSession, reference: str) -> Application:
+    """The application under its row lock (for `record_request`), else 404."""
+    return await _application(db, reference, lock=True)
 
 
 # --- the citizen sends -----------------------------------------------------------------------------

@@ -32,3 +32,12 @@ HEIC_REFUSED = N_(
 )
 # NOTE: MMS or Telegram: one file could not be fetched from the provider; the others were handled.
 NOT_FETCHED = N_("We could not fetch your file. Please send it again.")
+# NOTE: A caseworker's ready-made request in a secure message: the citizen should send a copy of their lease.
+ASK_FOR_LEASE = N_(
+    "Please send us a copy of your lease. You can send it here in the chat when you are logged in."
+)
+# NOTE: A caseworker's ready-made request in a secure message: payslips (lønsedler) for the last three months.
+ASK_FOR_PAYSLIPS = N_(
+    "Please send us your payslips for the last three months. You can send them here in the chat when "
+    "you are logged in."
+)

@@ -123,6 +123,14 @@ async def add_person_note(db: AsyncSession, caseworker: Caseworker, cpr_text: An
     return await _add_note(db, caseworker, cpr, None, text)
 
 
+async def add_thread_note(db: AsyncSession, caseworker: Caseworker, thread_id: int, text: Any) -> JournalNote:
+    """A note on the person of a secure-message thread (not on one application). Commits."""
+    thread = await db.get(Thread, thread_id)
+    if thread is None:
+        raise NotFound(N_("unknown thread"))
+    return await _add_note(db, caseworker, thread.person_cpr, None, text)
+
+
 async def notes_for_application(db: AsyncSession, application: Application) -> list[dict[str, Any]]:
     """The application's notes and the person's own notes, oldest first (the caller audits the read)."""
     rows = await db.execute(

@@ -183,10 +183,16 @@ async def compose_letter(request: Request, reference: str) -> JSONResponse:
 @bp.post("/applications/<reference:str>/letters")
 @operation(
     "Send the (edited) letter as a secure message with the neutral notification; refused while a "
-    "merge field is unfilled (error `unfilled_merge_fields`, `fields` names them)",
+    "merge field is unfilled (error `unfilled_merge_fields`, `fields` names them). A letter from a "
+    "template that asks for documents records a document request and the application waits for the "
+    "citizen",
     auth=CASEWORKER,
     request=cs.SendLetterRequest,
-    responses={201: cs.LetterSent, 404: "no such application"},
+    responses={
+        201: cs.LetterSent,
+        404: "no such application or template",
+        409: "the template asks for documents and the application is decided",
+    },
 )
 async def send_letter(request: Request, reference: str) -> JSONResponse:
     principal = await authenticate(request)
@@ -220,7 +226,7 @@ async def admin_letter_templates(request: Request) -> JSONResponse:
 
 @bp.post("/admin/letter-templates")
 @operation(
-    "Create a letter template (audited)",
+    "Create a letter template (audited); `requests_documents` marks a letter that asks for documents",
     auth=ADMIN,
     request=cs.NewLetterTemplate,
     responses={201: cs.LetterTemplate, 409: "a template with this key and language exists"},
@@ -234,6 +240,7 @@ async def create_letter_template(request: Request) -> JSONResponse:
         language=body.language,
         title=body.title,
         body=body.body,
+        requests_documents=body.requests_documents,
         actor=principal.actor,
     )
     return reply(cs.LetterTemplate(**letters.template_record(template)), status=201)
@@ -241,7 +248,7 @@ async def create_letter_template(request: Request) -> JSONResponse:
 
 @bp.patch("/admin/letter-templates/<template_id:int>")
 @operation(
-    "Change a letter template (audited)",
+    "Change a letter template, also whether it asks for documents (audited)",
     auth=ADMIN,
     request=cs.LetterTemplateChanges,
     responses={200: cs.LetterTemplate, 409: "a template with this key and language exists"},

@@ -24,6 +24,7 @@ from backend.inbox.i18n import (
     format_period,
     ngettext,
     word,
+    yes_no,
 )
 from backend.inbox.pages import csrf_field, e, error_box, form_value, page, signed_in
 from backend.models.states import TaskState
@@ -96,14 +97,46 @@ def _task_rows(tasks: list[dict[str, Any]], token: str, return_to: str, *, with_
     return "".join(rows)
 
 
+def _note_items(notes: list[dict[str, Any]], *, link_applications: bool = False) -> str:
+    items = []
+    for n in notes:
+        reference = n["application_reference"]
+        if reference is None:
+            about = " (" + e(_("note on the person")) + ")"
+        elif link_applications:
+            label = _("Application {reference}", reference=reference)
+            about = f' (<a href="/inbox/applications/{e(reference)}">{e(label)}</a>)'
+        else:
+            about = ""
+        items.append(
+            f"<li><p>{e(format_datetime(n['created_at']))}, {e(n['caseworker'])}{about}</p>"
+            f'<p class="citizen">{e(n["text"])}</p></li>'
+        )
+    return "".join(items)
+
+
+def person_notes_section(notes: list[dict[str, Any]], base: str, token: str) -> str:
+    """A thread page's journal notes on its person (also those on their applications) and the form
+    for a new note on the person."""
+    listed = _note_items(notes, link_applications=True)
+    return (
+        f"<h2>{e(_('Journal notes on the person'))}</h2>"
+        f'<ul class="notes">{listed or "<li>" + e(_("none")) + "</li>"}</ul>'
+        f'<form method="post" action="{base}/notes">{token}'
+        + _field(
+            "person-note-text",
+            "text",
+            _("New journal note on the person"),
+            "textarea",
+            'rows="4" maxlength="4000" required',
+        )
+        + f"{_button(_('Save note'))}</form>"
+    )
+
+
 def casework_sections(d: dict[str, Any], base: str, token: str) -> str:
     """The application page's journal notes, tasks and letter link (`d` is the application detail)."""
-    notes = "".join(
-        f"<li><p>{e(format_datetime(n['created_at']))}, {e(n['caseworker'])}"
-        f"{'' if n['application_reference'] else ' (' + e(_('note on the person')) + ')'}</p>"
-        f'<p class="citizen">{e(n["text"])}</p></li>'
-        for n in d.get("notes") or []
-    )
+    notes = _note_items(d.get("notes") or [])
     head = _head(_("Due"), _("Task"), _("Caseworker"), _("State"), _("Action"))
     tasks = _task_rows(d.get("tasks") or [], token, d["reference"], with_reference=False)
     return (
@@ -144,6 +177,15 @@ async def add_task(request: Request, principal: Principal, reference: str) -> HT
         text=form_value(request, "text"),
     )
     return redirect(f"/inbox/applications/{reference}")
+
+
+@bp.post("/messages/<thread_id:int>/notes")
+@signed_in()
+async def add_thread_note(request: Request, principal: Principal, thread_id: int) -> HTTPResponse:
+    await casework.add_thread_note(
+        request.ctx.db, principal.caseworker, thread_id, form_value(request, "text")
+    )
+    return redirect(f"/inbox/messages/{thread_id}")
 
 
 # --- my tasks ----------------------------------------------------------------------------------
@@ -326,6 +368,7 @@ def _template_fields(template: Any = None) -> str:
         for code in letters.LETTER_LANGUAGES
     )
     fields = ", ".join("{" + name + "}" for name in letters.MERGE_FIELDS)
+    checked = " checked" if template and template.requests_documents else ""
     return (
         _field(
             "template-key",
@@ -351,6 +394,9 @@ def _template_fields(template: Any = None) -> str:
             'rows="12" maxlength="4000" required',
             template.body if template else "",
         )
+        + '<div class="form-group"><input type="checkbox" id="template-requests-documents"'
+        f' name="requests_documents" value="1"{checked}> <label for="template-requests-documents">'
+        f"{e(_('The letter asks for documents (sending it records a request for documents)'))}</label></div>"
     )
 
 
@@ -360,13 +406,13 @@ async def templates_page(request: Request, principal: Principal) -> HTTPResponse
     token = csrf_field(principal)
     rows = "".join(
         f'<tr><td><a href="/inbox/admin/letter-templates/{t.id}">{e(t.title)}</a></td><td>{e(t.key)}</td>'
-        f"<td>{e(word(CITIZEN_LANGUAGE_WORDS, t.language))}</td>"
+        f"<td>{e(word(CITIZEN_LANGUAGE_WORDS, t.language))}</td><td>{e(yes_no(t.requests_documents))}</td>"
         f'<td><form class="inline" method="post" action="/inbox/admin/letter-templates/{t.id}/delete">{token}'
         f"{_button(_('Delete'), primary=False)}</form></td></tr>"
         for t in await letters.list_templates(request.ctx.db)
     )
     body = (
-        f'<table class="table">{_head(_("Title"), _("Key"), _("Language"), _("Action"))}<tbody>{rows}</tbody></table>'
+        f'<table class="table">{_head(_("Title"), _("Key"), _("Language"), _("Asks for documents"), _("Action"))}<tbody>{rows}</tbody></table>'
         f"<h2>{e(_('New letter template'))}</h2>"
         f'<form method="post" action="/inbox/admin/letter-templates">{token}{_template_fields()}'
         f"{_button(_('Create template'))}</form>"
@@ -374,8 +420,13 @@ async def templates_page(request: Request, principal: Principal) -> HTTPResponse
     return page(_("Letter templates"), body, principal)
 
 
-def _template_values(request: Request) -> dict[str, str]:
-    return {name: request.form.get(name) or "" for name in ("key", "language", "title", "body")}
+def _template_values(request: Request) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        name: request.form.get(name) or "" for name in ("key", "language", "title", "body")
+    }
+    # An unticked checkbox is not sent: absent means the letter does not ask for documents.
+    values["requests_documents"] = request.form.get("requests_documents") == "1"
+    return values
 
 
 @bp.post("/admin/letter-templates")

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from backend.inbox.schemas import Answer, ApplicationSummary, Body, Language, Note, Query, Task
-from backend.models.states import TaskFilter
+from backend.models.states import ApplicationStatus, TaskFilter
 
 # --- journal notes -----------------------------------------------------------------------------
 
@@ -85,7 +85,8 @@ class SearchResult(Answer):
 
 
 class LetterTemplate(Answer):
-    """A letter in one language; `fields` are the merge fields its body holds."""
+    """A letter in one language; `fields` are the merge fields its body holds; `requests_documents`:
+    sending it asks the citizen for documents (a document request is recorded)."""
 
     id: int
     key: str
@@ -93,6 +94,7 @@ class LetterTemplate(Answer):
     title: str
     body: str
     fields: list[str]
+    requests_documents: bool
     updated_at: str | None
 
 
@@ -109,6 +111,7 @@ class NewLetterTemplate(Body):
     language: Language
     title: str = Field(min_length=1, max_length=120)
     body: str = Field(min_length=1, max_length=4000)
+    requests_documents: bool = False
 
 
 class LetterTemplateChanges(Body):
@@ -116,6 +119,7 @@ class LetterTemplateChanges(Body):
     language: Language | None = None
     title: str | None = Field(default=None, min_length=1, max_length=120)
     body: str | None = Field(default=None, min_length=1, max_length=4000)
+    requests_documents: bool | None = None
 
 
 class ComposeRequest(Body):
@@ -129,12 +133,14 @@ class ComposeRequest(Body):
 
 
 class Letter(Answer):
-    """The draft in the citizen's language; `missing` names the merge fields still in it."""
+    """The draft in the citizen's language; `missing` names the merge fields still in it;
+    `requests_documents`: sending it records a document request."""
 
     template_id: int
     key: str
     language: Language
     title: str
+    requests_documents: bool
     text: str
     missing: list[str]
 
@@ -147,6 +153,11 @@ class SendLetterRequest(Body):
 
 
 class LetterSent(Answer):
+    """The secure message sent; `document_request_id` when the template asks for documents (the
+    application's `status` is then waiting_for_citizen, unless it was taken over)."""
+
     id: int
     thread_id: int
     sent_at: str | None
+    document_request_id: int | None
+    status: ApplicationStatus

@@ -29,7 +29,8 @@ BINARY = {"type": "string", "format": "binary"}
 @bp.post("/applications/<reference:str>/document-requests")
 @operation(
     "Ask the citizen for documents: a secure message (and its neutral notification), an open request, "
-    "and the application waits for the citizen",
+    "and the application waits for the citizen. `kind` (lease, payslips) puts a ready-made request in "
+    "the citizen's language before the free `text`",
     auth=CASEWORKER,
     request=s.DocumentRequestBody,
     responses={201: s.DocumentRequested, 404: "no such application", 409: "the application is decided"},
@@ -43,6 +44,7 @@ async def request_documents(request: Request, reference: str) -> JSONResponse:
         caseworker_id=principal.caseworker.id,
         reference=reference,
         text=body.text,
+        kind=body.kind,
     )
     application = await documents.application_status(request.ctx.db, reference)
     return reply(

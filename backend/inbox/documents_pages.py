@@ -70,10 +70,16 @@ def documents_section(detail: dict[str, Any], base: str, token: str) -> str:
         f"<h2>{e(_('Documents'))}</h2>"
         f'<ul class="documents">{listed}</ul>'
         + (f"<h3>{e(_('Requests for documents'))}</h3><ul>{asked}</ul>" if asked else "")
-        + f'<form method="post" action="{base}/document-requests">{token}'
+        + f"<h3>{e(_('Ask the citizen for documents'))}</h3>"
+        f'<form method="post" action="{base}/document-requests">{token}'
+        f'<div class="form-group"><label class="form-label" for="document-request-kind">'
+        f"{e(_('Ready-made request'))}</label>"
+        f'<select class="form-select" id="document-request-kind" name="kind">{_kind_options()}</select></div>'
         f'<div class="form-group"><label class="form-label" for="document-request-text">'
-        f"{e(_('Ask the citizen for documents'))}</label>"
-        f'<textarea class="form-input" id="document-request-text" name="text" rows="3" required></textarea></div>'
+        f"{e(_('Your own text (after the ready-made request, or alone)'))}</label>"
+        f'<textarea class="form-input" id="document-request-text" name="text" rows="3" maxlength="4000">'
+        "</textarea></div>"
+        f'<p class="form-hint">{e(_("The ready-made request is sent in the citizen’s language."))}</p>'
         f'<button type="submit" class="button button-primary">{e(_("Request documents"))}</button></form>'
     )
 

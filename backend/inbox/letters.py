@@ -4,7 +4,9 @@ A template belongs to one language (kl, da, sv: the citizen's languages); `key` 
 versions of one letter. The body holds merge fields in braces. A caseworker composes a letter for an
 application in the application's language: known fields are filled, the others stay as `{field}` in
 the draft and are named. The caseworker edits the draft and sends it as a secure message; a draft in
-which a merge field is still unfilled is refused with the names of the fields.
+which a merge field is still unfilled is refused with the names of the fields. A template marked
+`requests_documents` (the lease, the payslips) asks for documents: sending it records a document
+request with the letter's text (backend/documents/service.py), so what the citizen sends is tied to it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import audit
 from backend.config import Settings
+from backend.documents import service as documents
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.inbox.applications import get_application, iso
 from backend.inbox.casework import plain
@@ -78,6 +81,7 @@ def template_record(template: LetterTemplate) -> dict[str, Any]:
         "title": template.title,
         "body": template.body,
         "fields": fields_in(template.body),
+        "requests_documents": template.requests_documents,
         "updated_at": iso(template.updated_at),
     }
 
@@ -135,7 +139,12 @@ async def _save(db: AsyncSession, template: LetterTemplate, actor: str, action: 
             db,
             actor=actor,
             action=action,
-            details={"template_id": template.id, "key": template.key, "language": template.language},
+            details={
+                "template_id": template.id,
+                "key": template.key,
+                "language": template.language,
+                "requests_documents": template.requests_documents,
+            },
         )
         await db.commit()
     except IntegrityError as exc:
@@ -144,16 +153,32 @@ async def _save(db: AsyncSession, template: LetterTemplate, actor: str, action: 
     return template
 
 
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput(N_("requests_documents must be true or false."))
+    return value
+
+
 async def create_template(
-    db: AsyncSession, *, key: Any, language: Any, title: Any, body: Any, actor: str
+    db: AsyncSession,
+    *,
+    key: Any,
+    language: Any,
+    title: Any,
+    body: Any,
+    actor: str,
+    requests_documents: Any = False,
 ) -> LetterTemplate:
     key, language, title, body = _checked(key, language, title, body)
+    requests_documents = _flag(requests_documents)
     exists = await db.execute(
         select(LetterTemplate.id).where(LetterTemplate.key == key, LetterTemplate.language == language)
     )
     if exists.first() is not None:
         raise Conflict(DUPLICATE, code="duplicate_template")
-    template = LetterTemplate(key=key, language=language, title=title, body=body)
+    template = LetterTemplate(
+        key=key, language=language, title=title, body=body, requests_documents=requests_documents
+    )
     db.add(template)
     return await _save(db, template, actor, "letter_template_created")
 
@@ -161,9 +186,9 @@ async def create_template(
 async def update_template(
     db: AsyncSession, template_id: int, changes: dict[str, Any], *, actor: str
 ) -> LetterTemplate:
-    unknown = set(changes) - {"key", "language", "title", "body"}
+    unknown = set(changes) - {"key", "language", "title", "body", "requests_documents"}
     if unknown:
-        raise InvalidInput("only key, language, title and body can be changed")
+        raise InvalidInput("only key, language, title, body and requests_documents can be changed")
     template = await get_template(db, template_id)
     key, language, title, body = _checked(
         changes.get("key", template.key),
@@ -172,6 +197,7 @@ async def update_template(
         changes.get("body", template.body),
     )
     template.key, template.language, template.title, template.body = key, language, title, body
+    template.requests_documents = _flag(changes.get("requests_documents", template.requests_documents))
     template.updated_at = datetime.now(UTC)
     return await _save(db, template, actor, "letter_template_updated")
 
@@ -283,6 +309,7 @@ async def compose(
         "key": template.key,
         "language": template.language,
         "title": template.title,
+        "requests_documents": template.requests_documents,
         "text": draft,
         "missing": fields_in(draft),
     }
@@ -298,30 +325,45 @@ async def send_letter(
     template_id: Any = None,
 ) -> dict[str, Any]:
     """Send the (edited) letter as a secure message on the application, with the neutral notification.
-    A merge field left unfilled refuses it (400, the fields named). Commits."""
+    A letter from a template that asks for documents is sent as a document request (recorded, the
+    application waits for the citizen; a decided application is 409). A merge field left unfilled
+    refuses it (400, the fields named). Commits."""
     if not isinstance(text, str) or not text.strip():
         raise InvalidInput(N_("The letter is empty."))
     left = fields_in(text)
     if left:
         raise UnfilledMergeFields(left)
-    if template_id is not None:
-        await get_template(db, template_id)
-    application = await get_application(db, reference)
-    message = await caseworker_writes(
-        db,
-        caseworker_id=caseworker.id,
-        cpr=application.person_cpr,
-        application_reference=application.reference,
-        text=text,
-        settings=settings,
-    )
+    template = await get_template(db, template_id) if template_id is not None else None
+    request_id = None
+    if template is not None and template.requests_documents:
+        application = await documents.locked_application(db, reference)
+        request, message = await documents.record_request(
+            db, settings, caseworker_id=caseworker.id, application=application, text=text
+        )
+        request_id = request.id
+    else:
+        application = await get_application(db, reference)
+        message = await caseworker_writes(
+            db,
+            caseworker_id=caseworker.id,
+            cpr=application.person_cpr,
+            application_reference=application.reference,
+            text=text,
+            settings=settings,
+        )
     await audit.record(
         db,
         actor=f"caseworker:{caseworker.id}",
         action="letter_sent",
         person_cpr=application.person_cpr,
         application_reference=reference,
-        details={"template_id": template_id, "message_id": message.id},
+        details={"template_id": template_id, "message_id": message.id, "request_id": request_id},
     )
     await db.commit()
-    return {"id": message.id, "thread_id": message.thread_id, "sent_at": iso(message.created_at)}
+    return {
+        "id": message.id,
+        "thread_id": message.thread_id,
+        "sent_at": iso(message.created_at),
+        "document_request_id": request_id,
+        "status": application.status,
+    }

@@ -762,6 +762,8 @@ async def threads_page(request: Request, principal: Principal) -> HTTPResponse:
 @bp.get("/messages/<thread_id:int>")
 @signed_in()
 async def thread_page(request: Request, principal: Principal, thread_id: int) -> HTTPResponse:
+    from backend.inbox.casework_pages import person_notes_section  # it builds on this module's helpers
+
     db = request.ctx.db
     d = await threads.thread_detail(db, principal.caseworker, thread_id, request.app.ctx.settings)
     token = csrf_field(principal)
@@ -782,6 +784,7 @@ async def thread_page(request: Request, principal: Principal, thread_id: int) ->
         f"{facts}{f'<p>{changed}</p>' if changed else ''}"
         f"{_messages_table(d['messages'], base, token)}"
         f"{_message_form(f'{base}/messages', await _canned_options(db, contact.get('language')), token)}"
+        f"{person_notes_section(d['notes'], base, token)}"
     )
     return page(_("Messages with a citizen"), body, principal)
 

@@ -237,9 +237,12 @@ class DocumentRequestRecord(Answer):
 
 
 class DocumentRequestBody(Body):
-    """What the citizen is asked to send (sent to them as a secure message)."""
+    """What the citizen is asked to send (sent to them as a secure message): `kind` puts a ready-made
+    request (the lease; payslips for the last three months) in the citizen's language before `text`;
+    at least one of the two."""
 
-    text: str = Field(min_length=1, max_length=4000)
+    text: str | None = Field(default=None, max_length=4000)
+    kind: Literal["lease", "payslips"] | None = None
 
 
 class DocumentRequested(Answer):
@@ -448,7 +451,8 @@ class ThreadList(Answer):
 
 
 class ThreadDetail(Answer):
-    """A thread's citizen and every message with them."""
+    """A thread's citizen, every message with them and every journal note on them (`notes`: on the
+    person and on their applications, oldest first)."""
 
     thread_id: int
     name: str | None
@@ -456,6 +460,7 @@ class ThreadDetail(Answer):
     application_reference: str | None
     contact: ContactPreference | None
     messages: list[Message]
+    notes: list[Note]
 
 
 class CannedQuery(Query):

@@ -16,6 +16,7 @@ from backend.config import Settings
 from backend.cpr import mask_cpr
 from backend.errors import InvalidInput, NotFound
 from backend.inbox.applications import iso
+from backend.inbox.casework import notes_of_person
 from backend.inbox.i18n import N_
 from backend.messaging.service import caseworker_reads, contact_record
 from backend.models.caseworkers import Caseworker
@@ -90,12 +91,23 @@ async def get_thread(db: AsyncSession, thread_id: int) -> Thread:
 async def thread_detail(
     db: AsyncSession, caseworker: Caseworker, thread_id: int, settings: Settings
 ) -> dict[str, Any]:
-    """The thread's citizen and every message with them (their messages now read). Audited; commits."""
+    """The thread's citizen, every message with them (their messages now read) and every journal note
+    on the person (on them and on their applications). Audited; commits."""
     thread = await get_thread(db, thread_id)
     cpr = thread.person_cpr
     name = await _name(db, cpr, settings)
     preference = contact_record(await db.get(ContactPreference, cpr))
     messages = await caseworker_reads(db, caseworker_id=caseworker.id, cpr=cpr)
+    notes = await notes_of_person(db, cpr)
+    if notes:
+        await audit.record(
+            db,
+            actor=f"caseworker:{caseworker.id}",
+            action="journal_notes_read",
+            person_cpr=cpr,
+            details={"notes": len(notes)},
+        )
+        await db.commit()
     return {
         "thread_id": thread.id,
         "name": name,
@@ -103,4 +115,5 @@ async def thread_detail(
         "application_reference": thread.application_reference,
         "contact": preference,
         "messages": messages,
+        "notes": notes,
     }

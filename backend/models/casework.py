@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.base import Base, utcnow
@@ -49,7 +49,8 @@ class CaseTask(Base):
 
 class LetterTemplate(Base):
     """A letter to the citizen in one language (kl, da, sv); `key` groups the languages of one letter.
-    The body holds merge fields as `{name}`, `{reference}`, `{period}`, `{date}`, `{text}`."""
+    The body holds merge fields as `{name}`, `{reference}`, `{period}`, `{date}`, `{text}`. Sending a
+    letter whose `requests_documents` is set records a request for documents on the application."""
 
     __tablename__ = "letter_templates"
     __table_args__ = (UniqueConstraint("key", "language", name="uq_letter_templates_key_language"),)
@@ -59,5 +60,6 @@ class LetterTemplate(Base):
     language: Mapped[str] = mapped_column(String(2), index=True)
     title: Mapped[str] = mapped_column(String(120))
     body: Mapped[str] = mapped_column(Text)
+    requests_documents: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -13,13 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.config import Settings
 from backend.documents import service as documents
+from backend.documents import texts
 from backend.documents.storage import FilesystemStorage
+from backend.inbox.i18n import translate as caseworker_text
 from backend.models.applications import Application
 from backend.models.audit import AuditEntry
 from backend.models.documents import Attachment, DocumentRequest
 from backend.models.messaging import SecureMessage
 from backend.models.outbox import OutboxMessage
 from backend.models.states import ApplicationStatus, Decision
+from backend.nlg.render import translate
 from backend.scheduler import purge
 from tests.backend.applications.factories import AVIAJA
 from tests.backend.documents import samples
@@ -105,6 +108,53 @@ async def test_a_request_sends_the_message_and_the_document_arrives_for_it(
         follow_redirects=False,
     )
     assert by_form.status in (302, 303)
+    assert len((await db.execute(select(DocumentRequest))).scalars().all()) == 2
+
+
+async def test_a_ready_made_request_is_sent_in_the_citizens_language_alone_or_before_the_free_text(
+    app, db: AsyncSession, settings: Settings
+) -> None:
+    application = await _submitted(db, settings, AVIAJA)
+    reference = application.reference
+    await create_caseworker(db)
+    session = await log_in(app)
+    lease = translate(application.language, texts.ASK_FOR_LEASE)
+    payslips = translate(application.language, texts.ASK_FOR_PAYSLIPS)
+    assert lease != texts.ASK_FOR_LEASE and payslips != texts.ASK_FOR_PAYSLIPS  # translated
+
+    _, form = await app.asgi_client.get(f"/inbox/applications/{reference}", headers=session.cookie_only)
+    for code in ("", "lease", "payslips"):
+        assert f'<option value="{code}">' in form.text
+    assert caseworker_text("da", "Payslips for the last three months") in form.text
+    _, by_form = await app.asgi_client.post(
+        f"/inbox/applications/{reference}/document-requests",
+        data={"csrf_token": session.csrf, "kind": "lease", "text": ""},
+        headers=session.cookie_only,
+        follow_redirects=False,
+    )
+    assert by_form.status == 302
+    url = f"/api/caseworker/applications/{reference}/document-requests"
+    _, by_api = await app.asgi_client.post(
+        url, json={"kind": "payslips", "text": "Også for din samlever."}, headers=session.headers
+    )
+    assert by_api.status == 201, by_api.text
+    sent = (await db.execute(select(DocumentRequest.text).order_by(DocumentRequest.id))).scalars().all()
+    assert sent == [lease, f"{payslips}\n\nOgså for din samlever."]
+    messages = (await db.execute(select(SecureMessage.text).order_by(SecureMessage.id))).scalars().all()
+    assert messages == sent
+
+    for body in ({}, {"text": "  "}, {"kind": "passport"}, {"kind": "lease", "text": 7}):
+        _, refused = await app.asgi_client.post(url, json=body, headers=session.headers)
+        assert refused.status == 400, body
+    _, nothing = await app.asgi_client.post(
+        f"/inbox/applications/{reference}/document-requests",
+        data={"csrf_token": session.csrf, "kind": "", "text": ""},
+        headers=session.cookie_only,
+    )
+    assert nothing.status == 400
+    assert caseworker_text("da", "Choose a ready-made request or write what the citizen should send.") in (
+        nothing.text
+    )
     assert len((await db.execute(select(DocumentRequest))).scalars().all()) == 2
 
 

@@ -1,4 +1,5 @@
-"""The inbox pages for search, journal notes, "My tasks", letters and letter templates."""
+"""The inbox pages for search, journal notes (on an application, and on a person from the thread
+page), "My tasks", letters and letter templates (also whether a letter asks for documents)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.inbox.casework import local_today
+from backend.inbox.i18n import translate
+from backend.messaging.service import caseworker_writes
+from backend.models.applications import Application
 from backend.models.audit import AuditEntry
-from backend.models.casework import CaseTask, LetterTemplate
+from backend.models.casework import CaseTask, JournalNote, LetterTemplate
+from backend.models.documents import DocumentRequest
 from backend.models.messaging import SecureMessage
-from backend.models.states import TaskState
+from backend.models.states import ApplicationStatus, TaskState
+from backend.persons.export import export_person
 from tests.backend.applications.factories import (
     AVIAJA,
     create_conversation,
@@ -149,3 +155,180 @@ async def test_a_caseworkers_day_on_the_pages_search_note_task_letter_and_the_ad
     assert (
         await db.execute(select(LetterTemplate).where(LetterTemplate.key == "payslip_copy"))
     ).first() is None
+
+
+async def _danish_application(db: AsyncSession, settings) -> str:  # type: ignore[no-untyped-def]
+    await seed_registers(db)
+    conversation = await create_conversation(db, cpr=AVIAJA, language="da")
+    draft = await create_draft(db, conversation, settings)
+    return (await submit_draft(db, conversation, draft.draft.id, settings)).application.reference
+
+
+async def test_the_letter_form_says_whether_the_chosen_template_asks_for_documents_and_sending_it_does(
+    app, db: AsyncSession, settings
+) -> None:
+    reference = await _danish_application(db, settings)
+    lease = LetterTemplate(
+        key="lease_request", language="da", title="Lejekontrakt", body="Kære {name}", requests_documents=True
+    )
+    decision = LetterTemplate(key="decision", language="da", title="Afgørelse", body="Kære {name}")
+    db.add_all([lease, decision])
+    await db.commit()
+    await create_caseworker(db)
+    session = await log_in(app)
+
+    async def post(path: str, **fields: str):  # type: ignore[no-untyped-def]
+        _, response = await app.asgi_client.post(
+            path,
+            data={"csrf_token": session.csrf, **fields},
+            headers=session.cookie_only,
+            follow_redirects=False,
+        )
+        return response
+
+    asks_label = translate("da", "{title} (asks for documents)", title="Lejekontrakt")
+    assert asks_label != "Lejekontrakt (asks for documents)"  # the page is in the caseworker's Danish
+    _, form = await app.asgi_client.get(
+        f"/inbox/applications/{reference}/letter", headers=session.cookie_only
+    )
+    assert f'<option value="{lease.id}">{asks_label}</option>' in form.text
+    assert f'<option value="{decision.id}">Afgørelse</option>' in form.text
+
+    composed = await post(f"/inbox/applications/{reference}/letter/compose", template_id=str(lease.id))
+    assert composed.status == 200 and 'class="alert alert-info letter-kind"' in composed.text
+    plain = await post(f"/inbox/applications/{reference}/letter/compose", template_id=str(decision.id))
+    assert plain.status == 200 and '<p class="letter-kind">' in plain.text and "alert-info" not in plain.text
+    # Refused for an unfilled field, the form still says that the letter asks for documents.
+    blocked = await post(
+        f"/inbox/applications/{reference}/letter/send", text="Kære {name}", template_id=str(lease.id)
+    )
+    assert blocked.status == 400 and 'class="alert alert-info letter-kind"' in blocked.text
+
+    sent = await post(
+        f"/inbox/applications/{reference}/letter/send", text="Kære Aviaja Lyberth", template_id=str(lease.id)
+    )
+    assert sent.status == 302
+    request = (await db.execute(select(DocumentRequest))).scalars().one()
+    assert request.text == "Kære Aviaja Lyberth" and request.application_reference == reference
+    application = (
+        await db.execute(select(Application).where(Application.reference == reference))
+    ).scalar_one()
+    assert application.status == ApplicationStatus.WAITING_FOR_CITIZEN
+
+
+async def test_an_administrator_ticks_and_unticks_asks_for_documents_on_the_template_page(
+    app, db: AsyncSession
+) -> None:
+    await create_caseworker(db, username="inuk", role="administrator")
+    admin = await log_in(app, "inuk")
+
+    async def admin_post(path: str, **fields: str):  # type: ignore[no-untyped-def]
+        _, response = await app.asgi_client.post(
+            path, data={"csrf_token": admin.csrf, **fields}, headers=admin.cookie_only, follow_redirects=False
+        )
+        return response
+
+    _, empty_form = await app.asgi_client.get("/inbox/admin/letter-templates", headers=admin.cookie_only)
+    assert 'name="requests_documents" value="1">' in empty_form.text  # unticked for a new template
+    fields = {"key": "lease_copy", "language": "da", "title": "Lejekontrakt", "body": "Kære {name}"}
+    assert (await admin_post("/inbox/admin/letter-templates", **fields, requests_documents="1")).status == 302
+    template = (await db.execute(select(LetterTemplate))).scalars().one()
+    assert template.requests_documents is True
+    _, edit = await app.asgi_client.get(
+        f"/inbox/admin/letter-templates/{template.id}", headers=admin.cookie_only
+    )
+    assert 'name="requests_documents" value="1" checked>' in edit.text
+    # The form sent without the box ticked clears the flag.
+    assert (await admin_post(f"/inbox/admin/letter-templates/{template.id}", **fields)).status == 302
+    await db.refresh(template)
+    assert template.requests_documents is False
+    audited = (
+        await db.execute(
+            select(AuditEntry.action, AuditEntry.details)
+            .where(AuditEntry.action.like("letter_template_%"))
+            .order_by(AuditEntry.id)
+        )
+    ).all()
+    assert [(a, d["requests_documents"]) for a, d in audited] == [
+        ("letter_template_created", True),
+        ("letter_template_updated", False),
+    ]
+
+
+async def test_a_note_on_the_person_written_on_the_thread_page_is_listed_there_audited_and_exported(
+    app, db: AsyncSession, settings
+) -> None:
+    reference = await _danish_application(db, settings)
+    await create_caseworker(db)
+    session = await log_in(app)
+    message = await caseworker_writes(
+        db,
+        caseworker_id=session.caseworker_id,
+        cpr=AVIAJA,
+        application_reference=None,
+        text="Hej Aviaja",
+        settings=settings,
+    )
+    db.add(
+        JournalNote(
+            person_cpr=AVIAJA,
+            application_reference=reference,
+            caseworker_id=session.caseworker_id,
+            text="Om ansøgningen",
+        )
+    )
+    await db.commit()
+    base = f"/inbox/messages/{message.thread_id}"
+    _, thread = await app.asgi_client.get(base, headers=session.cookie_only)
+    assert f'action="{base}/notes"' in thread.text and 'name="csrf_token"' in thread.text
+    assert "Om ansøgningen" in thread.text and f'href="/inbox/applications/{reference}"' in thread.text
+
+    _, forged = await app.asgi_client.post(
+        f"{base}/notes", data={"csrf_token": "forged", "text": "x"}, headers=session.cookie_only
+    )
+    assert forged.status == 403
+    _, empty = await app.asgi_client.post(
+        f"{base}/notes", data={"csrf_token": session.csrf, "text": "  "}, headers=session.cookie_only
+    )
+    assert empty.status == 400
+    _, unknown = await app.asgi_client.post(
+        "/inbox/messages/999999/notes",
+        data={"csrf_token": session.csrf, "text": "x"},
+        headers=session.cookie_only,
+    )
+    assert unknown.status == 404
+    _, saved = await app.asgi_client.post(
+        f"{base}/notes",
+        data={"csrf_token": session.csrf, "text": "Ringer helst efter kl. 14 <b>"},
+        headers=session.cookie_only,
+        follow_redirects=False,
+    )
+    assert saved.status == 302 and saved.headers["location"] == base
+    note = (
+        (await db.execute(select(JournalNote).where(JournalNote.application_reference.is_(None))))
+        .scalars()
+        .one()
+    )
+    assert (note.person_cpr, note.caseworker_id) == (AVIAJA, session.caseworker_id)
+
+    _, thread = await app.asgi_client.get(base, headers=session.cookie_only)
+    assert "Ringer helst efter kl. 14 &lt;b&gt;" in thread.text
+    added = (
+        await db.execute(
+            select(AuditEntry.actor, AuditEntry.person_cpr, AuditEntry.application_reference).where(
+                AuditEntry.action == "journal_note_added"
+            )
+        )
+    ).all()
+    assert added == [(f"caseworker:{session.caseworker_id}", AVIAJA, None)]
+    read = await db.execute(select(AuditEntry.person_cpr).where(AuditEntry.action == "journal_notes_read"))
+    assert set(read.scalars().all()) == {AVIAJA}
+    record = await export_person(db, settings, AVIAJA)
+    assert [(n["text"], n["application_reference"]) for n in record["journal_notes"]] == [
+        ("Om ansøgningen", reference),
+        ("Ringer helst efter kl. 14 <b>", None),
+    ]
+    _, api = await app.asgi_client.get(
+        f"/api/caseworker/threads/{message.thread_id}", headers=session.headers
+    )
+    assert [n["text"] for n in api.json["notes"]] == ["Om ansøgningen", "Ringer helst efter kl. 14 <b>"]
