@@ -281,7 +281,10 @@ async def search_results(request: Request, principal: Principal) -> HTTPResponse
 async def _letter_form(request: Request, principal: Principal, reference: str, error: str = "") -> str:
     application = await get_application(request.ctx.db, reference)
     templates = await letters.list_templates(request.ctx.db, application.language)
-    options = "".join(f'<option value="{t.id}">{e(t.title)}</option>' for t in templates)
+    options = "".join(
+        f'<option value="{t.id}">{e(_("{title} (asks for documents)", title=t.title) if t.requests_documents else t.title)}</option>'
+        for t in templates
+    )
     language = word(CITIZEN_LANGUAGE_WORDS, application.language)
     if not templates:
         return f"<p>{e(_('There are no letter templates in {citizen_language}.', citizen_language=language))}</p>"
@@ -294,6 +297,7 @@ async def _letter_form(request: Request, principal: Principal, reference: str, e
         + _field("letter-date", "date", _("Date in the letter (e.g. the deadline)"), attributes='type="date"')
         + _field("letter-text", "text", _("Free text"), "textarea", 'rows="4" maxlength="2000"')
         + f"{_button(_('Write the letter'))}</form>"
+        f'<p class="form-hint">{e(_("A letter that asks for documents records a request for documents: the application waits for the citizen, and what the citizen sends is tied to the request."))}</p>'
     )
 
 
@@ -304,11 +308,29 @@ async def letter_page(request: Request, principal: Principal, reference: str) ->
     return page(_("Letter for application {reference}", reference=reference), body, principal)
 
 
-def _draft_form(principal: Principal, reference: str, text: str, template_id: str, missing: list[str]) -> str:
-    warning = ""
+def _asks_for_documents(requests_documents: bool) -> str:
+    """Whether sending the letter asks the citizen for documents, said before the send button."""
+    if not requests_documents:
+        return f'<p class="letter-kind">{e(_("This letter does not ask for documents."))}</p>'
+    return (
+        '<div class="alert alert-info letter-kind" role="status"><p class="alert-text">'
+        f"{e(_('This letter asks for documents: sending it records a request for documents and the application waits for the citizen.'))}"
+        "</p></div>"
+    )
+
+
+def _draft_form(
+    principal: Principal,
+    reference: str,
+    text: str,
+    template_id: str,
+    missing: list[str],
+    requests_documents: bool,
+) -> str:
+    warning = _asks_for_documents(requests_documents)
     if missing:
         names = ", ".join(f"{{{name}}} ({_(letters.FIELD_LABELS[name])})" for name in missing)
-        warning = (
+        warning += (
             '<div class="alert alert-warning" role="status"><p class="alert-text">'
             f"{e(_('Fill in these merge fields before sending: {fields}', fields=names))}</p></div>"
         )
@@ -333,7 +355,14 @@ async def letter_compose(request: Request, principal: Principal, reference: str)
         day=form_value(request, "date") or None,
         text=form_value(request, "text") or None,
     )
-    body = _draft_form(principal, reference, draft["text"], str(draft["template_id"]), draft["missing"])
+    body = _draft_form(
+        principal,
+        reference,
+        draft["text"],
+        str(draft["template_id"]),
+        draft["missing"],
+        draft["requests_documents"],
+    )
     return page(_("Letter for application {reference}", reference=reference), body, principal)
 
 
@@ -353,7 +382,11 @@ async def letter_send(request: Request, principal: Principal, reference: str) ->
         )
     except letters.UnfilledMergeFields as exc:
         # The caseworker's edited text comes back with the fields named: nothing is lost.
-        body = error_box(exc) + _draft_form(principal, reference, text, template_id, [])
+        template = (
+            await letters.get_template(request.ctx.db, int(template_id)) if template_id.isdigit() else None
+        )
+        asks = bool(template and template.requests_documents)
+        body = error_box(exc) + _draft_form(principal, reference, text, template_id, [], asks)
         return page(_("Letter for application {reference}", reference=reference), body, principal, status=400)
     return redirect(f"/inbox/applications/{reference}")
 

@@ -16,6 +16,19 @@ from backend.inbox.pages import e, form_value, signed_in
 
 bp = Blueprint("inbox_documents_pages", url_prefix="/inbox")
 
+# The ready-made requests of the form (the citizen gets the text in their own language, from
+# backend/documents/texts.py); "" is only the caseworker's own text.
+READY_MADE_WORDS = {
+    # NOTE: Choice in the form "Ask the citizen for documents": no ready-made text, only the caseworker's own.
+    "": N_("None: only my own text"),
+    # NOTE: Choice in the form "Ask the citizen for documents": ask for a copy of the lease.
+    "lease": N_("Lease"),
+    # NOTE: Choice in the form "Ask the citizen for documents": ask for payslips (lønsedler).
+    "payslips": N_("Payslips for the last three months"),
+}
+# NOTE: The form "Ask the citizen for documents" was sent with neither a ready-made request nor a text.
+NOTHING_ASKED = N_("Choose a ready-made request or write what the citizen should send.")
+
 SCAN_WORDS = {
     "clean": N_("scanned, nothing found"),
     "not_scanned": N_("not scanned for malware"),
@@ -84,6 +97,12 @@ def documents_section(detail: dict[str, Any], base: str, token: str) -> str:
     )
 
 
+def _kind_options() -> str:
+    return "".join(
+        f'<option value="{code}">{e(_(label))}</option>' for code, label in READY_MADE_WORDS.items()
+    )
+
+
 @bp.post("/applications/<reference:str>/document-requests")
 @signed_in()
 async def request_documents(request: Request, principal: Principal, reference: str) -> HTTPResponse:
@@ -93,5 +112,6 @@ async def request_documents(request: Request, principal: Principal, reference: s
         caseworker_id=principal.caseworker.id,
         reference=reference,
         text=form_value(request, "text"),
+        kind=form_value(request, "kind") or None,
     )
     return redirect(f"/inbox/applications/{reference}")
