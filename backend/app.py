@@ -39,6 +39,7 @@ BLUEPRINTS: list[str] = [
     "backend.channels.telegram",
     "backend.channels.binding",
     "backend.channels.dev",
+    "backend.channels.dev_media",
     "backend.auth.login",
     "backend.auth.dev_login",
     "backend.auth.eid",

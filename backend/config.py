@@ -110,6 +110,8 @@ class Settings:
     rasa_tracker_url: Secret = field(default_factory=lambda: Secret(""))  # Rasa's tracker store; empty: none
     dev_password: Secret = field(default_factory=lambda: Secret(""))
     dev_totp_secret: Secret = field(default_factory=lambda: Secret(""))
+    # Development only: the files the phone simulator sends by MMS or Telegram, until fetched
+    dev_media_dir: Path = REPO_ROOT / "var" / "dev-media"
     # eID over OpenID Connect (backend/auth/oidc*.py, README "Production"); no issuer: no eID login
     oidc_issuer: str = ""
     oidc_client_id: str = ""
@@ -216,6 +218,7 @@ class Settings:
             rasa_tracker_url=Secret(rasa_tracker_url_from_env()),
             dev_password=Secret(_env("DEV_PASSWORD", "")),
             dev_totp_secret=Secret(_env("DEV_TOTP_SECRET", "")),
+            dev_media_dir=Path(_env("DEV_MEDIA_DIR", str(defaults.dev_media_dir))),
             oidc_issuer=_env("OIDC_ISSUER", "").rstrip("/"),
             oidc_client_id=_env("OIDC_CLIENT_ID", ""),
             oidc_client_secret=Secret(_env("OIDC_CLIENT_SECRET", "")),

@@ -185,6 +185,7 @@ class Stack:
                 "TF_CPP_MIN_LOG_LEVEL": "3",
                 "RASA_TELEMETRY_ENABLED": "false",
                 "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+                "DEV_MEDIA_DIR": str(self.var_dir / "dev-media"),  # the phone simulator's files
             }
         )
         env.update(rasa_tracker_env(self.database_url, self.var_dir))

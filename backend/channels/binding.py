@@ -31,6 +31,7 @@ from backend.applications.login import LINK_PATH, hash_token
 from backend.auth import sessions
 from backend.auth.login import require_same_origin
 from backend.config import Settings
+from backend.conversations import language as languages
 from backend.conversations import service as conversations
 from backend.conversations.service import as_utc
 from backend.dao.registers import dao_get_person
@@ -103,9 +104,14 @@ async def bind_channel(
     actor: str,
     how: str,
 ) -> None:
-    """Bind the SMS/Telegram conversation to `cpr` for the channel's binding period; audited."""
+    """Bind the SMS/Telegram conversation to `cpr` for the channel's binding period; audited. The
+    register's language becomes the conversation's unless it is known better (as at a web login), so a
+    citizen who only sent a file is answered in their own language."""
     until = datetime.now(UTC) + binding_period(conversation.channel, settings)
     await conversations.bind_person(db, conversation, cpr, until=until)
+    person = await dao_get_person(db, cpr)
+    if person is not None:
+        languages.apply_register(conversation, person.language)
     await audit.record(
         db,
         actor=actor,
@@ -235,7 +241,8 @@ def _paragraphs(*texts: str) -> str:
 def _cancel_form(language: str) -> str:
     return (
         f'    <form method="post" action="{CANCEL_PATH}">'
-        f'<button type="submit">{e(translate(language, t.LINK_DO_NOT_CONNECT))}</button></form>'
+        f'<button type="submit" class="button button-secondary">{e(translate(language, t.LINK_DO_NOT_CONNECT))}</button>'
+        "</form>"
     )
 
 

@@ -5,6 +5,10 @@ a stream and cut off), or raises `MediaUnavailable`. Twilio: the `MediaUrl` from
 with the account's credentials (HTTP Basic), only on api.twilio.com (or `TWILIO_API_BASE`, the
 tests' fake): a forged webhook cannot make us fetch another address. Telegram: `getFile` and the file
 download through python-telegram-bot's `Bot`, pointed at `TELEGRAM_API_BASE` when set.
+
+In development mode `media_client` wraps the provider's client in `DevelopmentMediaClient`
+(`dev_media.py`): the phone simulator's files are fetched by the same two clients from the backend's
+development stand-ins for Twilio and Telegram, every other file from the provider as above.
 """
 
 from __future__ import annotations
@@ -33,18 +37,32 @@ class MediaClient(Protocol):
 
 
 class TwilioMediaClient:
-    def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    """Media of `origin` (Twilio's API, or the development stand-in), fetched from `api_base` when
+    given, else from `TWILIO_API_BASE` or the origin itself."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        origin: str = TWILIO_API,
+        api_base: str = "",
+    ) -> None:
         self._settings = settings
         self._transport = transport
+        self._origin = urlsplit(origin.rstrip("/"))
+        self._base = (api_base or settings.twilio_api_base or origin).rstrip("/")
 
     def _url(self, url: str) -> str:
-        parts = urlsplit(url)
-        if parts.scheme != "https" or parts.netloc != urlsplit(TWILIO_API).netloc:
+        parts, origin = urlsplit(url), self._origin
+        if (parts.scheme, parts.netloc) != (origin.scheme, origin.netloc) or not parts.path.startswith(
+            origin.path + "/"
+        ):
             raise MediaUnavailable("not a Twilio media address")
-        if not parts.path.startswith(f"/2010-04-01/Accounts/{self._settings.twilio_account_sid}/"):
+        path = parts.path.removeprefix(origin.path)
+        if not path.startswith(f"/2010-04-01/Accounts/{self._settings.twilio_account_sid}/"):
             raise MediaUnavailable("media of another account")
-        base = self._settings.twilio_api_base.rstrip("/")
-        return (base or TWILIO_API) + parts.path
+        return self._base + path
 
     async def fetch(self, ref: dict[str, Any], *, max_bytes: int) -> bytes:
         url = self._url(str(ref.get("url") or ""))
@@ -64,10 +82,12 @@ class TwilioMediaClient:
 
 
 class TelegramMediaClient:
-    def __init__(self, settings: Settings) -> None:
+    """Files through the Bot API at `api_base` when given, else `TELEGRAM_API_BASE` or Telegram's."""
+
+    def __init__(self, settings: Settings, *, api_base: str = "") -> None:
         from telegram import Bot
 
-        base = settings.telegram_api_base.rstrip("/")
+        base = (api_base or settings.telegram_api_base).rstrip("/")
         urls = {"base_url": f"{base}/bot", "base_file_url": f"{base}/file/bot"} if base else {}
         self._bot = Bot(settings.telegram_bot_token.reveal(), **urls)
 
@@ -101,9 +121,17 @@ async def _bounded(chunks: Any, max_bytes: int) -> bytes:
 
 
 def media_client(settings: Settings, channel: str) -> MediaClient:
-    """The client that fetches `channel`'s files (sms: Twilio, telegram: Telegram)."""
+    """The client that fetches `channel`'s files (sms: Twilio, telegram: Telegram); in development
+    mode it also fetches the phone simulator's files from the development stand-ins."""
+    provider: MediaClient
     if channel == "sms":
-        return TwilioMediaClient(settings)
-    if channel == "telegram":
-        return TelegramMediaClient(settings)
-    raise ValueError(f"no media on {channel}")
+        provider = TwilioMediaClient(settings)
+    elif channel == "telegram":
+        provider = TelegramMediaClient(settings)
+    else:
+        raise ValueError(f"no media on {channel}")
+    if settings.development:
+        from backend.clients.dev_media import DevelopmentMediaClient
+
+        return DevelopmentMediaClient(settings, channel, provider)
+    return provider

@@ -290,3 +290,15 @@ def test_a_chat_id_shows_only_its_last_three_digits() -> None:
     assert binding.mask_chat_id("424242") == "***242"
     assert binding.mask_chat_id("-1001234567") == "********567"
     assert binding.mask_chat_id("12") == "***12"
+
+
+async def test_binding_a_phone_answers_in_the_registers_language_unless_a_better_one_is_known(
+    db, settings
+) -> None:
+    await seed_registers(db)
+    silent = await binding.bind_phone(db, MALIK, "+299559961", settings, actor="test")
+    assert (silent.language, silent.language_source) == ("da", "register")  # only a file was sent
+    writing = await conversations.get_or_create_for_address(db, channel="sms", address="+299559962")
+    writing.language, writing.language_source = "sv", "detected"
+    await binding.bind_phone(db, MALIK, "+299559962", settings, actor="test")
+    assert (writing.language, writing.language_source) == ("sv", "detected")

@@ -1,4 +1,4 @@
-"""The development outbox listing and phone simulator exist only in development mode."""
+"""The development outbox listing, phone simulator and providers' stand-ins exist only in development mode."""
 
 from __future__ import annotations
 
@@ -33,7 +33,15 @@ async def test_the_outbox_page_escapes_what_it_shows(app, db) -> None:
 
 
 @pytest.mark.parametrize(
-    ("method", "path"), [("get", "/dev/outbox"), ("get", "/dev/phone"), ("post", "/dev/phone/send")]
+    ("method", "path"),
+    [
+        ("get", "/dev/outbox"),
+        ("get", "/dev/phone"),
+        ("post", "/dev/phone/send"),
+        ("get", f"/dev/twilio/2010-04-01/Accounts/AC{'0' * 32}/Messages/MM1/Media/ME{'0' * 32}"),
+        ("post", "/dev/telegram/bot123456:development-only/getFile"),
+        ("get", f"/dev/telegram/file/bot123456:development-only/documents/{'0' * 32}"),
+    ],
 )
 async def test_nothing_under_dev_exists_in_production(settings, engine, method, path) -> None:
     app = create_app(
