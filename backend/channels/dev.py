@@ -29,7 +29,7 @@ from sanic.response import html as html_response
 from twilio.request_validator import RequestValidator
 
 from backend.channels.dev_media import FILE_ID_PREFIX, TWILIO_STAND_IN, keep
-from backend.channels.web_attachments import ENVELOPE_BYTES, _multipart_boundary, _read_body
+from backend.channels.web_attachments import ENVELOPE_BYTES, multipart_boundary, read_body
 from backend.config import Settings
 from backend.errors import InvalidInput, NotFound, PayloadTooLarge
 from backend.outbox.service import as_listing, list_messages
@@ -159,10 +159,10 @@ def simulator_max_bytes(settings: Settings) -> int:
 
 async def _simulated_message(request: Request, settings: Settings) -> SimulatedMessage:
     limit = simulator_max_bytes(settings) + ENVELOPE_BYTES
-    body = await _read_body(request, limit)
+    body = await read_body(request, limit)
     if body is None:
         raise PayloadTooLarge(f"the simulator takes files up to {simulator_max_bytes(settings)} bytes")
-    content_type, boundary = _multipart_boundary(request)
+    content_type, boundary = multipart_boundary(request)
     if content_type == "multipart/form-data":
         fields, upload = _multipart(body, boundary)
     elif content_type == "application/x-www-form-urlencoded":

@@ -71,10 +71,10 @@ async def upload(request: Request) -> JSONResponse:
         refused = _refusal(429, "rate_limited", translate(language, channel_texts.TOO_MANY_MESSAGES))
         refused.headers["Retry-After"] = str(max(1, int(hit.retry_after)))
         return refused
-    body = await _read_body(request, limit)
+    body = await read_body(request, limit)
     if body is None:
         return too_large
-    content_type, boundary = _multipart_boundary(request)
+    content_type, boundary = multipart_boundary(request)
     if content_type != "multipart/form-data" or not boundary:
         return _refusal(415, "unsupported_media_type", "Content-Type must be multipart/form-data")
     try:
@@ -109,7 +109,7 @@ async def upload(request: Request) -> JSONResponse:
     return _with_cookie(request, json(answer, status=201), None)
 
 
-async def _read_body(request: Request, limit: int) -> bytes | None:
+async def read_body(request: Request, limit: int) -> bytes | None:
     """The whole body, or None as soon as it passes `limit` bytes."""
     stream = request.stream
     if stream is None:
@@ -131,7 +131,7 @@ async def _read_body(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def _multipart_boundary(request: Request) -> tuple[str, bytes]:
+def multipart_boundary(request: Request) -> tuple[str, bytes]:
     from sanic.headers import parse_content_header
 
     content_type, parameters = parse_content_header(request.headers.get("content-type", ""))
