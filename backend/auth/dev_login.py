@@ -40,17 +40,23 @@ async def page(request: Request) -> HTTPResponse:
     rows = "\n".join(
         '<li><form method="post" action="/auth/dev/login">'
         f'<input type="hidden" name="cpr" value="{e(person.cpr)}">'
-        f'<button type="submit">{e(translate(language, DEV_LOGIN_AS, name=person.name))}</button> '
+        f'<button type="submit" class="button button-secondary">'
+        f"{e(translate(language, DEV_LOGIN_AS, name=person.name))}</button> "
         f'<span class="cpr">{e(mask_cpr(person.cpr))}</span></form></li>'
         for person in people
     )
-    error = translate(language, DEV_LOGIN_UNKNOWN) if request.args.get("error") else ""
+    error = (
+        '<div class="alert alert-error" role="alert"><div class="alert-body">'
+        f'<p class="alert-text">{e(translate(language, DEV_LOGIN_UNKNOWN))}</p></div></div>'
+        if request.args.get("error")
+        else ""
+    )
     return render_page(
         "dev_login.html",
         language,
         title=translate(language, DEV_LOGIN_TITLE),
         intro=translate(language, DEV_LOGIN_INTRO),
-        error=error,
+        error_html=error,
         people_html=rows,
     )
 

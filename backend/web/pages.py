@@ -77,7 +77,7 @@ async def start_page(request: Request) -> HTTPResponse:
     texts = ui_texts.widget_texts(language)
     names = ui_texts.language_names()
     language_buttons = "\n".join(
-        f'<button type="button" class="language" data-language="{e(code)}" lang="{e(code)}">{e(names[code])}</button>'
+        f'<button type="button" class="button button-secondary language" data-language="{e(code)}" lang="{e(code)}">{e(names[code])}</button>'
         for code in LANGUAGES
     )
     return render_page(

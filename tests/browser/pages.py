@@ -4,7 +4,8 @@ An inbox page replaces the content of its <main> when a server-sent event says s
 (backend/inbox/static/live-updates.js), and a submitted form navigates to a new page. An element
 found before either is stale after it, and a test that finds an element and then reads it races both.
 These helpers read what a test needs in one script run inside the page, which the page's own scripts
-cannot interrupt, and wait for a navigation to finish before the next page is read.
+cannot interrupt, and wait for a navigation to finish before the next page is read. axe-core, run the
+same way, checks a page for accessibility violations.
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ from contextlib import contextmanager
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
+
+from scripts.stack import ROOT
+
+AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 
 # A script can meet a page whose document is being replaced (Chrome then answers with one error or
 # another); the next poll reads the new one. A condition that never holds still ends in a timeout.
@@ -64,3 +69,14 @@ def new_page(browser: WebDriver, timeout: float = 30) -> Iterator[None]:
             "return document.readyState === 'complete' && window.__inissiaqPage !== arguments[0];", token
         )
     )
+
+
+def accessibility_violations(browser: WebDriver) -> list[tuple[str, str, list[str]]]:
+    """axe-core's violations of every impact level on the current page: (rule, impact, first targets)."""
+    browser.execute_script(AXE.read_text())
+    result = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations)).catch(e => done(String(e)));"
+    )
+    assert isinstance(result, list), result
+    return [(v["id"], v["impact"], [str(n["target"]) for n in v["nodes"][:3]]) for v in result]

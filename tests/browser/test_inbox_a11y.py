@@ -1,6 +1,8 @@
-"""The caseworker's inbox and the citizen's start page in headless Chromium: axe-core finds no
-accessibility violations of any impact level on the start page, the inbox login, the list, the
-application page and the message thread page (opened by a secure message from the application page); a caseworker switches the inbox from Danish to
+"""The caseworker's inbox and the citizen's pages in headless Chromium: axe-core finds no accessibility
+violations of any impact level on the start page, the inbox login, the list, the application page with
+the citizen's documents and their previews, the message thread page (opened by a secure message from the
+application page), and on the way through a one-time link: the link page, the development eID login,
+the confirmation page and the page after "Do not connect". A caseworker switches the inbox from Danish to
 Greenlandic to English with the keyboard and reads its texts and dates in each language."""
 
 from __future__ import annotations
@@ -8,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,27 +20,31 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
+from backend.nlg import translate
+from backend.web import ui_texts
 from scripts.stack import Stack
-from tests.browser.pages import main_text, new_page, texts_of, wait_for_main
-from tests.conftest import DEV_PASSWORD, Citizen, applications_of, fresh_totp
+from tests.backend.documents.samples import pdf, png
+from tests.browser.pages import accessibility_violations, main_text, new_page, texts_of, wait_for_main
+from tests.conftest import DEV_PASSWORD, Citizen, Providers, applications_of, fresh_totp
+from tests.e2e.test_phone_channels import LINK, Phone
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
-AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 KARL = "1809643694"  # INI A/S tenant with a Greenlandic phone in the register; used only here
 CASEWORKER = "caseworker2"  # its language is changed here, so not the one the other inbox tests use
-
-
-def accessibility_violations(browser: WebDriver) -> list[tuple[str, str, list[str]]]:
-    """axe-core's violations of every impact level on the current page: (rule, impact, first targets)."""
-    browser.execute_script(AXE.read_text())
-    result = browser.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations)).catch(e => done(String(e)));"
-    )
-    assert isinstance(result, list), result
-    return [(v["id"], v["impact"], [str(n["target"]) for n in v["nodes"][:3]]) for v in result]
+LARS = "Lars Geisler"  # in the person register without a tenancy; logs in only here
+# What Karl sends before the caseworker opens his application: a PDF and a photo, each with a preview.
+KARLS_DOCUMENTS = (
+    ("lejekontrakt.pdf", pdf(1, text="Lejekontrakt Karl Kreutzmann"), "application/pdf"),
+    ("loenseddel.png", png(300, 400, colour="white"), "image/png"),
+)
+# Brings the first preview not yet loaded into view (they load lazily, when seen); true once all have.
+PREVIEWS_LOADED = """
+const previews = Array.from(document.querySelectorAll('img.document-preview'));
+const waiting = previews.filter(function (image) { return !(image.complete && image.naturalWidth > 0); });
+if (waiting.length) { waiting[0].scrollIntoView(); }
+return previews.length === arguments[0] && waiting.length === 0;
+"""
 
 
 def active(browser: WebDriver) -> WebElement:
@@ -71,6 +76,36 @@ def test_the_start_page_and_the_inbox_login_have_no_accessibility_violations(
     assert accessibility_violations(browser) == []
 
 
+def test_the_one_time_link_pages_and_the_development_login_have_no_accessibility_violations(
+    stack: Stack, providers: Providers, browser: WebDriver
+) -> None:
+    phone = Phone(stack, providers, "+299559941")
+    (link,) = LINK.findall(phone.say("Hvad er status på min ansøgning?"))
+
+    browser.delete_all_cookies()
+    browser.get(link)
+    assert accessibility_violations(browser) == []
+    language = page_language(browser)
+    log_in = tab_to(browser, lambda e: e.text == translate(language, ui_texts.LINK_LOG_IN))
+    with new_page(browser):
+        log_in.send_keys(Keys.ENTER)
+    assert "/auth/dev" in browser.current_url
+    assert accessibility_violations(browser) == []
+
+    person = tab_to(browser, lambda e: e.tag_name == "button" and LARS in e.text)
+    with new_page(browser):
+        person.send_keys(Keys.ENTER)
+    assert "/l/confirm" in browser.current_url and LARS in main_text(browser)
+    assert accessibility_violations(browser) == []
+
+    language = page_language(browser)
+    do_not_connect = tab_to(browser, lambda e: e.text == translate(language, ui_texts.LINK_DO_NOT_CONNECT))
+    with new_page(browser):
+        do_not_connect.send_keys(Keys.ENTER)
+    assert texts_of(browser, "h1") == [translate(language, ui_texts.LINK_CANCELLED_TITLE)]
+    assert accessibility_violations(browser) == []
+
+
 def test_the_inbox_pages_have_no_violations_and_switch_language_by_keyboard(
     stack: Stack, browser: WebDriver
 ) -> None:
@@ -84,6 +119,9 @@ def test_the_inbox_pages_have_no_violations_and_switch_language_by_keyboard(
         citizen.say("/affirm")
         [application] = applications_of(stack, KARL)
         reference = application["reference"]
+        for name, data, content_type in KARLS_DOCUMENTS:
+            sent = citizen.client.post("/api/chat/attachments", files={"file": (name, data, content_type)})
+            assert sent.status_code == 201, sent.text
     finally:
         citizen.close()
 
@@ -100,6 +138,9 @@ def test_the_inbox_pages_have_no_violations_and_switch_language_by_keyboard(
     assert accessibility_violations(browser) == []
 
     browser.get(f"{stack.backend_url}/inbox/applications/{reference}")
+    for name, _, _ in KARLS_DOCUMENTS:
+        assert name in main_text(browser)
+    WebDriverWait(browser, 30).until(lambda d: d.execute_script(PREVIEWS_LOADED, len(KARLS_DOCUMENTS)))
     assert accessibility_violations(browser) == []
     # A secure message from the application page opens a thread with the citizen.
     question = "Send venligst din lejekontrakt."

@@ -89,9 +89,10 @@
         lastButtons[button.payload] = button.title;
         var node = document.createElement("button");
         node.type = "button";
+        node.className = "button button-secondary";
         node.textContent = button.title;
         if (LINK.test(button.payload)) {
-          node.className = "link";
+          node.className += " link";
           node.addEventListener("click", function () { openLink(button.payload); });
         } else {
           node.addEventListener("click", function () { send(button.payload, button.title); });
@@ -112,29 +113,41 @@
     }
   }
 
-  // Documents: each chosen file is sent on its own (POST /api/chat/attachments, multipart), with a
-  // progress bar labelled by the file's name; the backend's answer (a confirmation, or why the file
-  // was not accepted, in the conversation's language) is shown in the conversation.
-  function uploadOne(file) {
+  // Documents: every chosen file is listed at once with a progress bar named by the file's name; the
+  // files are then sent one after the other (POST /api/chat/attachments, multipart, one file each).
+  // A bar is full when its file has been sent; the backend's answer (a confirmation, or why the file
+  // was not accepted, in the conversation's language) then replaces it in the conversation.
+  var uploadCount = 0;
+
+  function uploadItem(file) {
+    uploadCount += 1;
+    var item = document.createElement("li");
+    var label = document.createElement("span");
+    label.id = "chat-upload-" + uploadCount;
+    label.textContent = texts.upload_sending + " " + file.name;
+    var bar = document.createElement("progress");
+    bar.max = 100;
+    bar.value = 0;
+    bar.setAttribute("aria-labelledby", label.id);
+    item.appendChild(label);
+    item.appendChild(bar);
+    el.uploads.appendChild(item);
+    return { file: file, item: item, bar: bar };
+  }
+
+  function uploadOne(upload) {
     return new Promise(function (resolve) {
-      var item = document.createElement("li");
-      var label = document.createElement("span");
-      label.textContent = texts.upload_sending + " " + file.name;
-      var bar = document.createElement("progress");
-      bar.max = 100;
-      bar.value = 0;
-      bar.setAttribute("aria-label", texts.upload_sending + " " + file.name);
-      item.appendChild(label);
-      item.appendChild(bar);
-      el.uploads.appendChild(item);
+      var item = upload.item;
+      var bar = upload.bar;
       var form = new FormData();
-      form.append("file", file, file.name);
+      form.append("file", upload.file, upload.file.name);
       var request = new XMLHttpRequest();
       request.open("POST", "/api/chat/attachments");
       request.withCredentials = true;
       request.upload.addEventListener("progress", function (event) {
-        if (event.lengthComputable) { bar.value = Math.round((event.loaded / event.total) * 100); }
+        if (event.lengthComputable) { bar.value = Math.round((event.loaded / event.total) * bar.max); }
       });
+      request.upload.addEventListener("load", function () { bar.value = bar.max; });
       request.addEventListener("load", function () {
         var body = {};
         try { body = JSON.parse(request.responseText || "{}"); } catch (ignored) { body = {}; }
@@ -156,10 +169,10 @@
   }
 
   function uploadChosen() {
-    var files = Array.prototype.slice.call(el.file.files || []);
+    var uploads = Array.prototype.map.call(el.file.files || [], uploadItem);
     el.file.value = "";
-    files.reduce(function (previous, file) {
-      return previous.then(function () { return uploadOne(file); });
+    uploads.reduce(function (previous, upload) {
+      return previous.then(function () { return uploadOne(upload); });
     }, Promise.resolve()).then(function () { el.file.focus(); });
   }
 
