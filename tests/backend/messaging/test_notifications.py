@@ -9,17 +9,18 @@ from functools import partial
 
 import pytest
 from sqlalchemy import select
+from twilio.request_validator import RequestValidator
 
+from backend.app import create_app
 from backend.clients.base import PermanentFailure
 from backend.clients.smtp import SmtpClient
-from backend.config import Settings
+from backend.config import Secret, Settings
 from backend.messaging import notifications, service
 from backend.models.messaging import ContactPreference, Notification
 from backend.models.outbox import OutboxMessage
 from backend.models.states import NotificationStatus, OutboxState
 from backend.outbox import worker
 from backend.outbox.service import (
-    record_delivery_report,
     register_final_state_listener,
     unregister_final_state_listener,
 )
@@ -31,11 +32,15 @@ from tests.backend.applications.factories import (
     seed_registers,
     submit_draft,
 )
-from tests.backend.inbox.factories import create_caseworker
+from tests.backend.inbox.factories import create_caseworker, log_in
 from tests.backend.outbox.test_worker import ScriptedClient
 from tests.fakes.smtp_server import SmtpRecorder
 
 PERSONAL = ("Aviaja", "Lyberth", "0708861234", "070886", "Aqqusinersuaq", "husleje", "7300")
+
+
+TWILIO_TOKEN = "test-twilio-auth-token"
+TWILIO_BASE = "https://inissiaq.example.gl"
 
 
 @pytest.fixture
@@ -109,7 +114,7 @@ async def test_a_permanently_failed_sms_falls_back_to_e_mail_and_the_history_sho
     ]
 
 
-async def test_an_sms_that_twilio_reports_undelivered_falls_back_to_e_mail_and_the_history_shows_both(
+async def test_an_sms_that_twilio_reports_undelivered_falls_back_to_e_mail_and_the_caseworker_sees_both(
     db, sessions, settings, smtp
 ) -> None:
     await _citizen_prefers(db, ["sms", "email"])
@@ -123,17 +128,32 @@ async def test_an_sms_that_twilio_reports_undelivered_falls_back_to_e_mail_and_t
     }
     await worker.run_once(sessions, clients)
     assert smtp.to("aviaja@example.gl") == []
-    async with sessions() as report_db:  # ... and later reports that the handset never got it
-        state = await record_delivery_report(report_db, provider_id="id-1", provider_status="undelivered")
-        await report_db.commit()
-    assert state == OutboxState.UNDELIVERED
+    # ... and later reports through its signed status callback that the handset never got it
+    app = create_app(
+        replace(settings, twilio_auth_token=Secret(TWILIO_TOKEN), public_base_url=TWILIO_BASE),
+        name=f"inissiaq_test_undelivered_{id(settings)}",
+    )
+    report = {"MessageSid": "id-1", "MessageStatus": "undelivered", "ErrorCode": "30006"}
+    signature = RequestValidator(TWILIO_TOKEN).compute_signature(
+        f"{TWILIO_BASE}/webhooks/twilio/status", report
+    )
+    _, answer = await app.asgi_client.post(
+        "/webhooks/twilio/status", data=report, headers={"X-Twilio-Signature": signature}
+    )
+    assert answer.status == 204
+    sms = (await db.execute(select(OutboxMessage).where(OutboxMessage.channel == "sms"))).scalars().one()
+    await db.refresh(sms)
+    assert sms.status == OutboxState.UNDELIVERED
     await worker.run_once(sessions, clients)
-    (email,) = smtp.to("aviaja@example.gl")
-    assert settings.public_base_url in email.get_body(("plain",)).get_content()
-    first = (await db.execute(select(Notification).where(Notification.fallback_of.is_(None)))).scalars().one()
-    await db.refresh(first)
-    history = await notifications.notification_history(db, first)
-    assert [(h["channel"], h["status"]) for h in history] == [
+    (email,) = smtp.to("aviaja@example.gl")  # the listener the app's start registered sent it
+    assert TWILIO_BASE in email.get_body(("plain",)).get_content()
+    session = await log_in(app)
+    _, read = await app.asgi_client.get(
+        "/api/caseworker/messages", params={"cpr": AVIAJA}, headers=session.headers
+    )
+    assert read.status == 200
+    (message,) = read.json["messages"]
+    assert [(n["channel"], n["status"]) for n in message["notifications"]] == [
         ("sms", NotificationStatus.FALLEN_BACK),
         ("email", NotificationStatus.SENT),
     ]
