@@ -164,6 +164,15 @@ async def read_person_notes(db: AsyncSession, caseworker: Caseworker, cpr_text: 
     """Every note on the person (person-level and on their applications). Audited; commits."""
     cpr = await known_person(db, cpr_text)
     notes = await notes_of_person(db, cpr)
+    await audit_notes_read(db, caseworker, cpr, notes)
+    await db.commit()
+    return notes
+
+
+async def audit_notes_read(
+    db: AsyncSession, caseworker: Caseworker, cpr: str, notes: list[dict[str, Any]]
+) -> None:
+    """Record that the caseworker was shown the person's notes, in the caller's transaction."""
     await audit.record(
         db,
         actor=f"caseworker:{caseworker.id}",
@@ -171,8 +180,6 @@ async def read_person_notes(db: AsyncSession, caseworker: Caseworker, cpr_text: 
         person_cpr=cpr,
         details={"notes": len(notes)},
     )
-    await db.commit()
-    return notes
 
 
 # --- tasks -------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from backend.config import Settings
 from backend.cpr import mask_cpr
 from backend.errors import InvalidInput, NotFound
 from backend.inbox.applications import iso
-from backend.inbox.casework import notes_of_person
+from backend.inbox.casework import audit_notes_read, notes_of_person
 from backend.inbox.i18n import N_
 from backend.messaging.service import caseworker_reads, contact_record
 from backend.models.caseworkers import Caseworker
@@ -100,13 +100,7 @@ async def thread_detail(
     messages = await caseworker_reads(db, caseworker_id=caseworker.id, cpr=cpr)
     notes = await notes_of_person(db, cpr)
     if notes:
-        await audit.record(
-            db,
-            actor=f"caseworker:{caseworker.id}",
-            action="journal_notes_read",
-            person_cpr=cpr,
-            details={"notes": len(notes)},
-        )
+        await audit_notes_read(db, caseworker, cpr, notes)
         await db.commit()
     return {
         "thread_id": thread.id,
