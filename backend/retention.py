@@ -224,9 +224,10 @@ async def purge_tracker_events(settings: Settings, *, now: datetime) -> int:
         return int(result.rowcount or 0)
 
 
-async def apply(db: AsyncSession, settings: Settings, *, now: datetime) -> dict[str, Any]:
+async def apply(db: AsyncSession, settings: Settings, *, now: datetime) -> tuple[dict[str, Any], list[str]]:
     """The purge's steps for the delivery records and the short-lived stores (not committed); the
-    number of rows redacted or deleted per kind."""
+    number of rows redacted or deleted per kind, and the storage keys of the purged documents' files
+    (deleted once the purge is committed)."""
     policy = RetentionPolicy.from_settings(settings)
     counts: dict[str, int] = await delete_delivery_records(db, policy, now)
     counts["outbox_texts_redacted"] = await redact_outbox_texts(db, policy, now)
@@ -237,15 +238,17 @@ async def apply(db: AsyncSession, settings: Settings, *, now: datetime) -> dict[
     counts["conversations"] = removed["conversations"]
     counts["idle_transcript_messages"] = removed["chat_messages"]
     counts.update(await delete_casework_records(db, policy, now))
-    counts.update(await purge_documents(db, settings, policy, now))
-    return counts
+    documents, files = await purge_documents(db, settings, policy, now)
+    counts.update(documents)
+    return counts, files
 
 
 async def purge_documents(
     db: AsyncSession, settings: Settings, policy: RetentionPolicy, now: datetime
-) -> dict[str, int]:
-    """Documents (rows and their encrypted files) and document requests of applications purged
-    before this step, and documents never tied to an application after the history period."""
+) -> tuple[dict[str, int], list[str]]:
+    """Documents and document requests of applications purged before this step, and documents never
+    tied to an application after the history period: the counts, and the storage keys of the
+    documents' encrypted files, which the caller deletes after the commit."""
     from backend.documents.service import purge_orphans
 
     return await purge_orphans(db, settings, cutoff=now - policy.history)

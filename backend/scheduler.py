@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from backend import audit, audit_chain, retention
 from backend.applications.drafts import purge_expired_drafts
 from backend.config import Settings
+from backend.documents.service import delete_purged_files
 from backend.models.applications import Application, Draft
 from backend.models.caseworkers import Caseworker, CaseworkerSession, LoginCode
 from backend.models.conversations import ChatMessage
@@ -176,9 +177,10 @@ async def purge(db: AsyncSession, settings: Settings, *, now: datetime | None = 
     entries, job runs), unsent drafts idle longer than DRAFT_RETENTION_DAYS, idle conversations and
     Rasa's events of conversations past CONVERSATION_RETENTION_DAYS, expired sessions, links and login
     codes; redact SMS, Telegram and e-mail texts past MESSAGE_TEXT_RETENTION_DAYS (backend/retention.py).
-    Returns the rows deleted or redacted per kind. Commits."""
-    counts = await _purge(db, settings, now=now or datetime.now(UTC))
+    Returns the rows deleted or redacted per kind. Commits, then deletes the purged documents' files."""
+    counts, files = await _purge(db, settings, now=now or datetime.now(UTC))
     await db.commit()
+    await delete_purged_files(settings, files)
     return counts
 
 
@@ -187,19 +189,23 @@ async def daily_purge(
 ) -> dict[str, int] | None:
     """The day's purge, if the slot is ours: the claim commits with the purge in one transaction, so an
     instance that dies or fails mid-purge leaves the slot to the next tick, here or on another instance
-    (which meanwhile waits on the claim's row). None when the slot was already done."""
+    (which meanwhile waits on the claim's row). The purged documents' files are deleted after the
+    commit. None when the slot was already done."""
     run = await claim(db, "purge", slot, now, commit=False)
     if run is None:
         return None
-    counts = await _purge(db, settings, now=now)
+    counts, files = await _purge(db, settings, now=now)
     run.finished_at = datetime.now(UTC)
     run.result = counts
     await db.commit()
+    await delete_purged_files(settings, files)
     return counts
 
 
-async def _purge(db: AsyncSession, settings: Settings, *, now: datetime) -> dict[str, int]:
-    """The purge's steps in the caller's transaction (Rasa's events, in their own database, first)."""
+async def _purge(db: AsyncSession, settings: Settings, *, now: datetime) -> tuple[dict[str, int], list[str]]:
+    """The purge's steps in the caller's transaction (Rasa's events, in their own database, first);
+    the counts, and the storage keys of the files of the documents it deleted, for the caller to delete
+    once the transaction is committed."""
     cutoff = now - timedelta(days=settings.history_retention_days)
     counts: dict[str, int] = {"rasa_events": await retention.purge_tracker_events(settings, now=now)}
 
@@ -236,7 +242,8 @@ async def _purge(db: AsyncSession, settings: Settings, *, now: datetime) -> dict
     counts["notifications"] = (
         await db.execute(delete(Notification).where(Notification.created_at < cutoff))
     ).rowcount
-    counts.update(await retention.apply(db, settings, now=now))
+    applied, files = await retention.apply(db, settings, now=now)
+    counts.update(applied)
     await db.execute(delete(JobRun).where(JobRun.started_at < cutoff))
     counts["caseworker_sessions"] = (
         await db.execute(delete(CaseworkerSession).where(CaseworkerSession.expires_at < now))
@@ -248,7 +255,7 @@ async def _purge(db: AsyncSession, settings: Settings, *, now: datetime) -> dict
     ).rowcount
     counts["audit_entries"] = await audit_chain.purge_before(db, cutoff)  # last: it holds the chain head
     await audit.record(db, actor="system", action="history_purged", details=counts)
-    return counts
+    return counts, files
 
 
 async def tick(

@@ -161,32 +161,34 @@ async def receive(
     checked = await asyncio.to_thread(checks.check, data, filename, settings)
     scan_state = await scan.scan(checked.data, settings)
     storage = storage or storage_for(settings)
-    request, application = await _destination(db, cpr)
     key = secrets.token_hex(16)
-    attachment = Attachment(
-        id=key,
-        person_cpr=cpr,
-        application_reference=application.reference if application else None,
-        request_id=request.id if request else None,
-        conversation_id=conversation_id,
-        channel=channel,
-        filename=checked.filename,
-        content_type=checked.content_type,
-        size=len(checked.data),
-        pages=checked.pages,
-        width=checked.width,
-        height=checked.height,
-        sha256=hashlib.sha256(checked.data).hexdigest(),
-        scan_state=scan_state,
-        storage_key=key,
-        received_at=datetime.now(UTC),
-    )
+    # The file is stored before the application's row is locked: with S3 the upload can take long,
+    # and the lock would hold up the application's other changes meanwhile.
     try:
         await storage.put(key, checked.data)
     except StorageUnavailable as error:
         log.warning("a document could not be stored: %s", error)
         raise checks.DocumentRefused(texts.NOT_STORED, code="storage_unavailable", status=503) from error
     try:
+        request, application = await _destination(db, cpr)
+        attachment = Attachment(
+            id=key,
+            person_cpr=cpr,
+            application_reference=application.reference if application else None,
+            request_id=request.id if request else None,
+            conversation_id=conversation_id,
+            channel=channel,
+            filename=checked.filename,
+            content_type=checked.content_type,
+            size=len(checked.data),
+            pages=checked.pages,
+            width=checked.width,
+            height=checked.height,
+            sha256=hashlib.sha256(checked.data).hexdigest(),
+            scan_state=scan_state,
+            storage_key=key,
+            received_at=datetime.now(UTC),
+        )
         db.add(attachment)
         if request is not None and request.fulfilled_at is None:
             request.fulfilled_at = attachment.received_at
@@ -203,9 +205,20 @@ async def receive(
         await db.commit()
     except BaseException:
         await db.rollback()
-        await storage.delete(key)  # nothing refers to it: no orphaned blob
+        await _delete_file(storage, key)  # nothing refers to it: no orphaned blob
         raise
     return attachment
+
+
+async def _delete_file(storage: Storage, key: str) -> bool:
+    """Delete one stored file; False (logged, by its random key only) when the storage fails, so that
+    the error being handled, or the rest of the work, goes on."""
+    try:
+        await storage.delete(key)
+    except (StorageUnavailable, OSError) as error:
+        log.error("the stored file %s could not be deleted and stays until deleted by hand: %s", key, error)
+        return False
+    return True
 
 
 async def _destination(db: AsyncSession, cpr: str) -> tuple[DocumentRequest | None, Application | None]:
@@ -372,10 +385,14 @@ def _appended(pdf: bytes, files: list[tuple[str, bytes]]) -> bytes:
 # --- export, person export and purge -----------------------------------------------------------------
 
 
-async def purge_orphans(db: AsyncSession, settings: Settings, *, cutoff: datetime) -> dict[str, int]:
-    """The documents and requests of applications that no longer exist (purged with the application's
-    history), and documents never tied to an application once older than the history period. Their
-    blobs are deleted from the storage first. Not committed."""
+async def purge_orphans(
+    db: AsyncSession, settings: Settings, *, cutoff: datetime
+) -> tuple[dict[str, int], list[str]]:
+    """Delete the documents and requests of applications that no longer exist (purged with the
+    application's history), and documents never tied to an application once older than the history
+    period. Not committed: returns the counts and the storage keys of the documents' files, which the
+    caller deletes with `delete_purged_files` once the purge is committed (a purge that fails keeps
+    the rows and their files)."""
     existing = select(Application.reference)
     doomed = (
         (
@@ -392,15 +409,25 @@ async def purge_orphans(db: AsyncSession, settings: Settings, *, cutoff: datetim
         .scalars()
         .all()
     )
-    storage = blob_storage(settings)  # deleting needs no key
-    for attachment in doomed:
-        await storage.delete(attachment.storage_key)
     if doomed:
         await db.execute(delete(Attachment).where(Attachment.id.in_([a.id for a in doomed])))
     requests = await db.execute(
         delete(DocumentRequest).where(DocumentRequest.application_reference.not_in(existing))
     )
-    return {"attachments": len(doomed), "document_requests": int(requests.rowcount or 0)}
+    counts = {"attachments": len(doomed), "document_requests": int(requests.rowcount or 0)}
+    return counts, [attachment.storage_key for attachment in doomed]
+
+
+async def delete_purged_files(settings: Settings, keys: Sequence[str]) -> int:
+    """Delete the files of documents whose rows a committed purge removed; the number not deleted.
+    A file the storage fails to delete is logged (its random key only) and left: no row refers to it
+    any more, so no later purge finds it, and it stays until deleted by hand."""
+    storage = blob_storage(settings)  # deleting needs no key
+    failed = 0
+    for key in keys:
+        if not await _delete_file(storage, key):
+            failed += 1
+    return failed
 
 
 async def person_records(db: AsyncSession, cpr: str) -> dict[str, list[dict[str, Any]]]:

@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
 from pypdf import PdfReader
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from backend import audit_chain
 from backend.config import Settings
 from backend.documents import service as documents
 from backend.documents import texts
-from backend.documents.storage import FilesystemStorage
+from backend.documents.storage import FilesystemStorage, StorageUnavailable
 from backend.inbox.i18n import translate as caseworker_text
 from backend.models.applications import Application
 from backend.models.audit import AuditEntry
@@ -255,3 +259,149 @@ async def test_documents_are_purged_with_the_applications_history(
     assert not files.path(old.storage_key).exists()  # the encrypted file is gone too
     assert await db.get(Attachment, kept.id, populate_existing=True) is not None
     assert files.path(kept.storage_key).exists()
+
+
+class _Recorded:
+    """A storage that keeps the files in memory; its deletes fail when `deletes_fail`."""
+
+    def __init__(self, *, deletes_fail: bool = False) -> None:
+        self.files: dict[str, bytes] = {}
+        self.deletes_fail = deletes_fail
+        self.during_put: list[bool] = []  # per put: could another session lock the application then?
+        self.check: Any = None
+
+    async def put(self, key: str, data: bytes) -> None:
+        if self.check is not None:
+            self.during_put.append(await self.check())
+        self.files[key] = data
+
+    async def get(self, key: str) -> bytes:
+        return self.files[key]
+
+    async def delete(self, key: str) -> None:
+        if self.deletes_fail:
+            raise StorageUnavailable("the document storage refused S3 delete: AccessDenied")
+        self.files.pop(key, None)
+
+
+async def test_the_application_is_not_locked_while_the_file_is_stored(
+    db: AsyncSession, sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    application = await _submitted(db, settings, AVIAJA)
+    caseworker = await create_caseworker(db)
+    await documents.request_documents(
+        db, settings, caseworker_id=caseworker.id, reference=application.reference, text=REQUEST_TEXT
+    )
+    storage = _Recorded()
+
+    async def application_lockable() -> bool:
+        async with sessions() as other:
+            try:
+                await other.execute(
+                    select(Application).where(Application.id == application.id).with_for_update(nowait=True)
+                )
+            except DBAPIError:
+                return False
+            finally:
+                await other.rollback()
+        return True
+
+    storage.check = application_lockable
+    attachment = await documents.receive(
+        db,
+        settings,
+        cpr=AVIAJA,
+        data=samples.jpeg(),
+        filename="a.jpg",
+        channel="web",
+        conversation_id=None,
+        storage=storage,
+    )
+    assert storage.during_put == [True]  # a status change or a letter need not wait for the upload
+    assert attachment.request_id is not None and list(storage.files) == [attachment.storage_key]
+    assert await documents.application_status(db, application.reference) == ApplicationStatus.RECEIVED
+
+
+async def test_a_stored_file_that_cannot_be_deleted_again_does_not_hide_why_the_row_was_not_recorded(
+    db: AsyncSession, settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    await _submitted(db, settings, AVIAJA)
+    storage = _Recorded(deletes_fail=True)
+
+    async def database_fails(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(documents.audit, "record", database_fails)
+    with pytest.raises(RuntimeError, match="the database went away"):
+        await documents.receive(
+            db,
+            settings,
+            cpr=AVIAJA,
+            data=samples.jpeg(),
+            filename="a.jpg",
+            channel="web",
+            conversation_id=None,
+            storage=storage,
+        )
+    (key,) = storage.files  # left in the storage, and said so
+    assert (await db.execute(select(Attachment))).scalars().all() == []
+    assert [
+        r.getMessage()
+        for r in caplog.records
+        if key in r.getMessage() and "deleted by hand" in r.getMessage()
+    ]
+    assert AVIAJA not in caplog.text
+
+
+async def _old_document(db: AsyncSession, settings: Settings) -> Attachment:
+    """A document on an application decided longer ago than the history period."""
+    application = await _submitted(db, settings, AVIAJA)
+    document = await documents.receive(
+        db, settings, cpr=AVIAJA, data=samples.jpeg(), filename="a.jpg", channel="sms", conversation_id=None
+    )
+    long_ago = datetime.now(UTC) - timedelta(days=settings.history_retention_days + 5)
+    await db.execute(
+        update(Application)
+        .where(Application.id == application.id)
+        .values(
+            status=ApplicationStatus.DECIDED,
+            decision=Decision.GRANTED,
+            taken_over_at=long_ago,
+            submitted_at=long_ago,
+        )
+    )
+    await db.commit()
+    return document
+
+
+async def test_a_purge_that_fails_keeps_the_documents_rows_and_their_files(
+    db: AsyncSession, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document = await _old_document(db, settings)
+    document_id, key = document.id, document.storage_key
+    files = FilesystemStorage(settings.documents_dir)
+
+    async def fails(*args: Any, **kwargs: Any) -> int:
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr(audit_chain, "purge_before", fails)  # a step after the documents' step
+    with pytest.raises(RuntimeError):
+        await purge(db, settings)
+    await db.rollback()
+    assert await db.get(Attachment, document_id, populate_existing=True) is not None
+    assert files.path(key).exists()  # the row still refers to it: still there
+
+
+async def test_a_file_the_storage_fails_to_delete_after_the_purge_is_committed_is_logged_and_left(
+    db: AsyncSession, settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    document = await _old_document(db, settings)
+    storage = _Recorded(deletes_fail=True)
+    monkeypatch.setattr(documents, "blob_storage", lambda settings: storage)
+
+    counts = await purge(db, settings)
+    assert counts["attachments"] == 1
+    assert await db.get(Attachment, document.id, populate_existing=True) is None  # committed
+    messages = [r.getMessage() for r in caplog.records if document.storage_key in r.getMessage()]
+    assert len(messages) == 1 and "deleted by hand" in messages[0]
+    assert AVIAJA not in caplog.text
