@@ -8,6 +8,13 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+# Development only: how the phone simulator names the files it sends. The providers' stand-ins answer
+# under these paths of the backend (backend/channels/dev_media.py), a simulated Telegram file id starts
+# with the prefix, and the development media client (backend/clients/dev_media.py) recognises both.
+DEV_TWILIO_STAND_IN = "/dev/twilio"
+DEV_TELEGRAM_STAND_IN = "/dev/telegram"
+DEV_FILE_ID_PREFIX = "dev-"
+
 
 class Secret(str):
     """A string that never shows itself in repr or logs."""

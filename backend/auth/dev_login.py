@@ -13,11 +13,11 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json, redirect
 
 from backend.auth import sessions
-from backend.auth.login import login_with_cpr, require_same_origin, wants_json
+from backend.auth.login import development_only, login_with_cpr, require_same_origin, wants_json
 from backend.channels.binding import after_login_path
 from backend.cpr import mask_cpr
 from backend.dao.registers import dao_list_tenants
-from backend.errors import InvalidInput, NotFound
+from backend.errors import InvalidInput
 from backend.nlg import translate
 from backend.web.pages import e, render_page, request_language
 from backend.web.ui_texts import DEV_LOGIN_AS, DEV_LOGIN_INTRO, DEV_LOGIN_TITLE, DEV_LOGIN_UNKNOWN
@@ -27,14 +27,9 @@ bp = Blueprint("dev_login", url_prefix="/auth/dev")
 MAX_BODY_BYTES = 4 * 1024
 
 
-def _development_only(request: Request) -> None:
-    if not request.app.ctx.settings.development:
-        raise NotFound("not found")
-
-
 @bp.get("/")
 async def page(request: Request) -> HTTPResponse:
-    _development_only(request)
+    development_only(request)
     language = await request_language(request)
     people = await dao_list_tenants(request.ctx.db)
     rows = "\n".join(
@@ -64,7 +59,7 @@ async def page(request: Request) -> HTTPResponse:
 @bp.post("/login")
 async def login(request: Request) -> HTTPResponse:
     """JSON `{"cpr": "0708861234"}` → `{"ok": true}` and the cookie; the page's form → redirect to `/`."""
-    _development_only(request)
+    development_only(request)
     require_same_origin(request)
     as_json = wants_json(request)
     raw_cpr = _json_cpr(request) if as_json else request.form.get("cpr") if request.form else None

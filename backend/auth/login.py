@@ -3,6 +3,8 @@ a web session. `/auth/login` (eID, or the development login under `make run`) is
 
 The one-time links of the SMS/Telegram binding (issue 3) hook in with `register_login_hook`: every
 hook runs inside the login's transaction with the rotated session and the verified CPR number.
+
+The request guards the HTTP modules share are here too: `require_same_origin` and `development_only`.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json, redirect
@@ -134,16 +137,32 @@ def wants_json(request: Request) -> bool:
     return (request.content_type or "").split(";")[0].strip().lower() == "application/json"
 
 
+def development_only(request: Request) -> Settings:
+    """The settings of a development instance (`make run`); in production the route answers 404."""
+    settings: Settings = request.app.ctx.settings
+    if not settings.development:
+        raise NotFound("not found")
+    return settings
+
+
 def require_same_origin(request: Request) -> None:
     """A state-changing form post must come from our own pages (JSON posts cannot cross sites with
-    cookies without CORS, which we never allow)."""
+    cookies without CORS, which we never allow). The page's origin is `Origin`, or without it the
+    `Referer`'s; a request with neither (not from a browser) passes."""
     if wants_json(request):
         return
     if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
         raise Forbidden("cross-site request")
-    origin = request.headers.get("origin")
+    origin = request.headers.get("origin") or _origin_of(request.headers.get("referer") or "")
     if origin and origin.rstrip("/") not in _own_origins(request):
         raise Forbidden("cross-site request")
+
+
+def _origin_of(address: str) -> str:
+    """`scheme://host[:port]` of an address; something that is not an address stays as it is (and is
+    then not one of ours)."""
+    parts = urlsplit(address)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else address
 
 
 def _own_origins(request: Request) -> set[str]:

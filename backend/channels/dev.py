@@ -28,24 +28,20 @@ from sanic.response import HTTPResponse, JSONResponse, json
 from sanic.response import html as html_response
 from twilio.request_validator import RequestValidator
 
-from backend.channels.dev_media import FILE_ID_PREFIX, TWILIO_STAND_IN, keep
+from backend.auth.login import development_only, require_same_origin
+from backend.channels.dev_media import keep
 from backend.channels.web_attachments import ENVELOPE_BYTES, multipart_boundary, read_body
-from backend.config import Settings
-from backend.errors import InvalidInput, NotFound, PayloadTooLarge
+from backend.config import DEV_FILE_ID_PREFIX, DEV_TWILIO_STAND_IN, Settings
+from backend.errors import InvalidInput, PayloadTooLarge
 from backend.outbox.service import as_listing, list_messages
 
 bp = Blueprint("dev_tools", url_prefix="/dev")
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'"
 
 
-def _development_only(request: Request) -> None:
-    if not request.app.ctx.settings.development:
-        raise NotFound("not found")
-
-
 @bp.get("/outbox")
 async def outbox(request: Request) -> HTTPResponse:
-    _development_only(request)
+    development_only(request)
     to = request.args.get("to") or None
     messages = [as_listing(m) for m in await list_messages(request.ctx.db, to=to)]
     if request.args.get("format") != "html":
@@ -134,7 +130,7 @@ class SimulatedMessage:
 
 @bp.get("/phone")
 async def phone(request: Request) -> HTTPResponse:
-    _development_only(request)
+    development_only(request)
     response = html_response(PHONE_PAGE)
     response.headers["Content-Security-Policy"] = CSP
     return response
@@ -143,9 +139,12 @@ async def phone(request: Request) -> HTTPResponse:
 @bp.post("/phone/send", stream=True)
 async def phone_send(request: Request) -> JSONResponse:
     """JSON `{"channel"?, "from", "text"}`, or a form with the same fields and (multipart) optionally
-    `file` and `as_photo` → the provider's webhook call to our own webhook; `{"status", "id"}`."""
-    _development_only(request)
-    settings: Settings = request.app.ctx.settings
+    `file` and `as_photo` → the provider's webhook call to our own webhook; `{"status", "id"}`.
+
+    A form can be posted cross-site without a preflight, so only our own pages may post one: another
+    site open in the developer's browser must not make this backend post signed webhooks (403)."""
+    settings = development_only(request)
+    require_same_origin(request)
     message = await _simulated_message(request, settings)
     if message.channel == "telegram":
         return json(await _post_telegram(settings, message))
@@ -226,9 +225,8 @@ async def _post_sms(settings: Settings, message: SimulatedMessage) -> dict[str, 
             content_type=message.file.content_type,
             filename=message.file.filename,
         )
-        account = (
-            f"{settings.public_base_url}{TWILIO_STAND_IN}/2010-04-01/Accounts/{settings.twilio_account_sid}"
-        )
+        stand_in = settings.public_base_url + DEV_TWILIO_STAND_IN
+        account = f"{stand_in}/2010-04-01/Accounts/{settings.twilio_account_sid}"
         params |= {
             "NumMedia": "1",
             "MediaUrl0": f"{account}/Messages/{sid}/Media/ME{key}",
@@ -253,7 +251,7 @@ async def _post_telegram(settings: Settings, message: SimulatedMessage) -> dict[
             content_type=message.file.content_type,
             filename=message.file.filename,
         )
-        file_id, size = FILE_ID_PREFIX + key, len(message.file.data)
+        file_id, size = DEV_FILE_ID_PREFIX + key, len(message.file.data)
         content = {"caption": message.text[:1024]} if message.text.strip() else {}
         if message.as_photo:
             width, height = _dimensions(message.file.data)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hmac
 import json as jsonlib
+import os
 import re
 import secrets
 import time
@@ -28,14 +29,11 @@ from urllib.parse import unquote
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, JSONResponse, json, raw
 
-from backend.config import Settings
-from backend.errors import NotFound
+from backend.auth.login import development_only
+from backend.config import DEV_FILE_ID_PREFIX, Settings
 
 bp = Blueprint("dev_media", url_prefix="/dev")
 KEEP_SECONDS = 3600
-# backend/clients/dev_media.py recognises the simulator's files by these (the same values there)
-TWILIO_STAND_IN = "/dev/twilio"
-FILE_ID_PREFIX = "dev-"
 _KEY = re.compile(r"^[0-9a-f]{32}$")
 TELEGRAM_BOT = {
     "id": 1,
@@ -56,13 +54,20 @@ class KeptFile:
 def keep(settings: Settings, data: bytes, *, content_type: str, filename: str) -> str:
     """Keep one file of the simulator's until the worker fetches it; its random key."""
     directory = settings.dev_media_dir
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     _sweep(directory)
     key = secrets.token_hex(16)
-    (directory / key).write_bytes(data)
+    _write_private(directory / key, data)
     meta = {"content_type": content_type, "filename": filename}
-    (directory / f"{key}.json").write_text(jsonlib.dumps(meta))
+    _write_private(directory / f"{key}.json", jsonlib.dumps(meta).encode())
     return key
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """A new file only its owner can read (what the simulator sends may be a real document)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(data)
 
 
 def kept(settings: Settings, key: str) -> KeptFile | None:
@@ -86,13 +91,6 @@ def _sweep(directory: Path) -> None:
             continue
 
 
-def _development_only(request: Request) -> Settings:
-    settings: Settings = request.app.ctx.settings
-    if not settings.development:
-        raise NotFound("not found")
-    return settings
-
-
 def _same(given: str, expected: str) -> bool:
     return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
 
@@ -102,7 +100,7 @@ def _same(given: str, expected: str) -> bool:
 
 @bp.get("/twilio/2010-04-01/Accounts/<sid>/Messages/<message>/Media/<media>")
 async def twilio_media(request: Request, sid: str, message: str, media: str) -> HTTPResponse:
-    settings = _development_only(request)
+    settings = development_only(request)
     auth = request.credentials
     if (
         auth is None
@@ -146,7 +144,7 @@ def _file_id(request: Request) -> str:
 
 @bp.route("/telegram/<bot>/<method>", methods=["GET", "POST"])
 async def telegram_method(request: Request, bot: str, method: str) -> JSONResponse:
-    settings = _development_only(request)
+    settings = development_only(request)
     if not _bot_token_matches(settings, bot):
         return _telegram_error(401, "Unauthorized")
     if method == "getMe":
@@ -155,7 +153,9 @@ async def telegram_method(request: Request, bot: str, method: str) -> JSONRespon
         return _telegram_error(404, "Not Found")
     file_id = _file_id(request)
     found = (
-        kept(settings, file_id.removeprefix(FILE_ID_PREFIX)) if file_id.startswith(FILE_ID_PREFIX) else None
+        kept(settings, file_id.removeprefix(DEV_FILE_ID_PREFIX))
+        if file_id.startswith(DEV_FILE_ID_PREFIX)
+        else None
     )
     if found is None:
         return _telegram_error(400, "Bad Request: invalid file_id")
@@ -170,7 +170,7 @@ async def telegram_method(request: Request, bot: str, method: str) -> JSONRespon
 
 @bp.get("/telegram/file/<bot>/documents/<key>")
 async def telegram_file(request: Request, bot: str, key: str) -> HTTPResponse:
-    settings = _development_only(request)
+    settings = development_only(request)
     if not _bot_token_matches(settings, bot):
         return _telegram_error(401, "Unauthorized")
     found = kept(settings, key)

@@ -32,7 +32,7 @@ from backend.models.outbox import InboundMessage
 from backend.models.states import InboundState
 from backend.nlg import N_, translate
 
-log = logging.getLogger("inissiaq.documents.inbound")
+log = logging.getLogger("inissiaq.channels.media")
 MEDIA_KIND = "media"
 MAX_FILES = 10  # Twilio's own limit per MMS
 LOG_IN = N_("Log in")

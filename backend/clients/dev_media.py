@@ -15,20 +15,15 @@ from __future__ import annotations
 from typing import Any
 
 from backend.clients.media import MediaClient, TelegramMediaClient, TwilioMediaClient
-from backend.config import Settings
-
-# The stand-ins' paths on the backend (the routes are in backend/channels/dev_media.py).
-TWILIO_STAND_IN = "/dev/twilio"
-TELEGRAM_STAND_IN = "/dev/telegram"
-SIMULATED_FILE_ID_PREFIX = "dev-"
+from backend.config import DEV_FILE_ID_PREFIX, DEV_TELEGRAM_STAND_IN, DEV_TWILIO_STAND_IN, Settings
 
 
 def twilio_stand_in(settings: Settings) -> str:
-    return settings.public_base_url.rstrip("/") + TWILIO_STAND_IN
+    return settings.public_base_url.rstrip("/") + DEV_TWILIO_STAND_IN
 
 
 def telegram_stand_in(settings: Settings) -> str:
-    return settings.public_base_url.rstrip("/") + TELEGRAM_STAND_IN
+    return settings.public_base_url.rstrip("/") + DEV_TELEGRAM_STAND_IN
 
 
 class DevelopmentMediaClient:
@@ -40,7 +35,7 @@ class DevelopmentMediaClient:
     def simulated(self, ref: dict[str, Any]) -> bool:
         if self._channel == "sms":
             return str(ref.get("url") or "").startswith(twilio_stand_in(self._settings) + "/")
-        return str(ref.get("file_id") or "").startswith(SIMULATED_FILE_ID_PREFIX)
+        return str(ref.get("file_id") or "").startswith(DEV_FILE_ID_PREFIX)
 
     def _stand_in(self) -> MediaClient:
         if self._channel == "sms":

@@ -160,7 +160,13 @@ async def test_a_logged_in_citizen_confirms_from_the_link_page_itself(app, db, s
 
 
 @pytest.mark.parametrize(
-    "headers", [{"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"}], ids=["origin", "fetch"]
+    "headers",
+    [
+        {"Origin": "https://evil.example"},
+        {"Referer": "https://evil.example/page"},
+        {"Sec-Fetch-Site": "cross-site"},
+    ],
+    ids=["origin", "referer", "fetch"],
 )
 async def test_a_cross_site_confirmation_is_refused(app, db, settings, headers) -> None:
     await seed_registers(db)

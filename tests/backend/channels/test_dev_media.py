@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.app import create_app
 from backend.channels import dev
+from backend.clients.media import media_client
 from backend.config import Secret, Settings
 from backend.models.outbox import InboundMessage
 from tests.backend.asgi import start_once_client
@@ -26,6 +27,7 @@ from tests.backend.documents import samples
 ACCOUNT, TOKEN = "AC" + "0" * 32, "test-twilio-auth-token"
 BOT_TOKEN, SECRET = "123456:development-only", "test-telegram-secret"
 PHONE, CHAT = "+299551234", "880100"
+OURS = "https://inissiaq.example.gl"
 
 
 @pytest.fixture
@@ -56,9 +58,16 @@ async def simulator(
     await client.stop()
 
 
-async def send(app: Sanic, fields: dict[str, str], file: tuple[str, bytes, str] | None = None) -> Any:
+async def send(
+    app: Sanic,
+    fields: dict[str, str],
+    file: tuple[str, bytes, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Any:
+    """Posted as the simulator's page posts it: a same-origin fetch of a multipart form."""
     files = {"file": file} if file else None
-    _, response = await app.asgi_client.post("/dev/phone/send", data=fields, files=files)
+    headers = {"Origin": OURS, "Sec-Fetch-Site": "same-origin"} if headers is None else headers
+    _, response = await app.asgi_client.post("/dev/phone/send", data=fields, files=files, headers=headers)
     return response
 
 
@@ -86,6 +95,7 @@ async def test_a_file_goes_as_an_mms_whose_media_the_twilio_stand_in_serves_with
     assert ref["content_type"] == "application/pdf"
     prefix = f"https://inissiaq.example.gl/dev/twilio/2010-04-01/Accounts/{ACCOUNT}/Messages/"
     assert ref["url"].startswith(prefix)
+    assert media_client(simulator.ctx.settings, "sms").simulated(ref)  # the worker fetches it from here
 
     path = ref["url"].removeprefix("https://inissiaq.example.gl")
     _, fetched = await simulator.asgi_client.get(path, headers=basic(ACCOUNT, TOKEN))
@@ -117,6 +127,7 @@ async def test_a_file_goes_as_a_telegram_document_or_photo_whose_file_the_bot_ap
     )
     assert pictured.json["status"] == 200
     first, second = await media_refs(db, CHAT)  # queued by the Telegram webhook, secret token passed
+    assert all(media_client(simulator.ctx.settings, "telegram").simulated(ref) for ref in (first, second))
     assert first["filename"] == "lejekontrakt.pdf" and first["size"] == len(lease)
     assert second["filename"] == "photo.jpg" and second["size"] == len(photo)
     captions = await db.execute(
@@ -189,3 +200,58 @@ async def test_a_file_over_the_upload_limit_still_goes_so_that_the_citizens_answ
         simulator, {"channel": "sms", "from": PHONE, "text": ""}, ("big.pdf", big, "application/pdf")
     )
     assert response.status == 200 and len(await media_refs(db, PHONE)) == 1
+
+
+async def test_the_kept_files_are_readable_by_their_owner_only(simulator: Sanic) -> None:
+    response = await send(
+        simulator,
+        {"channel": "sms", "from": PHONE, "text": ""},
+        ("lease.pdf", samples.pdf(1), "application/pdf"),
+    )
+    assert response.status == 200, response.text
+    kept = simulator.ctx.settings.dev_media_dir
+    modes = [path.stat().st_mode & 0o777 for path in kept.iterdir()]
+    assert len(modes) == 2 and set(modes) == {0o600}  # the file and its content type and name
+    assert kept.stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://evil.example"},
+        {"Referer": "https://evil.example/page"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Origin": "null"},
+    ],
+    ids=["origin", "referer", "fetch", "null-origin"],
+)
+@pytest.mark.parametrize("form", ["multipart", "urlencoded"])
+async def test_another_site_cannot_make_the_simulator_post_webhooks(
+    simulator: Sanic, db: AsyncSession, headers: dict[str, str], form: str
+) -> None:
+    """A form needs no preflight: a page on another site open in the developer's browser could post it."""
+    fields = {"channel": "sms", "from": PHONE, "text": "hej"}
+    file = ("lease.pdf", samples.pdf(1), "application/pdf") if form == "multipart" else None
+    response = await send(simulator, fields, file, headers=headers)
+    assert response.status == 403 and response.json["error"] == "forbidden", response.text
+    assert (await db.execute(select(InboundMessage.id))).first() is None
+    kept = simulator.ctx.settings.dev_media_dir
+    assert not kept.exists() or not any(kept.iterdir())
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": OURS, "Sec-Fetch-Site": "same-origin"},
+        {"Referer": f"{OURS}/dev/phone"},
+        {},  # not from a browser (curl, a script)
+    ],
+    ids=["origin", "referer", "no-browser"],
+)
+async def test_our_own_page_and_scripts_can_post_to_the_simulator(
+    simulator: Sanic, db: AsyncSession, headers: dict[str, str]
+) -> None:
+    response = await send(simulator, {"channel": "sms", "from": PHONE, "text": "hej"}, headers=headers)
+    assert response.status == 200 and response.json["status"] == 200, response.text
+    queued = await db.execute(select(InboundMessage.text).where(InboundMessage.sender == PHONE))
+    assert list(queued.scalars()) == ["hej"]

@@ -53,11 +53,6 @@ class Provider:
         return b"from the provider"
 
 
-def test_the_stand_ins_and_the_development_client_name_the_simulators_files_alike() -> None:
-    assert dev_media.TWILIO_STAND_IN == stand_ins.TWILIO_STAND_IN
-    assert dev_media.SIMULATED_FILE_ID_PREFIX == stand_ins.FILE_ID_PREFIX
-
-
 async def test_production_fetches_only_from_the_provider_and_refuses_a_stand_in_address(
     settings: Settings,
 ) -> None:
