@@ -351,7 +351,7 @@ async def authenticate(request: Request, *, admin: bool = False, check_csrf: boo
         if not sent or not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
             raise Forbidden("missing or wrong CSRF token", code="csrf")
     if admin and not caseworker.is_admin:
-        raise Forbidden(N_("administrators only"))
+        raise Forbidden(N_("administrators only"), code="administrators_only")
     request.ctx.principal = Principal(caseworker, session)
     return request.ctx.principal
 

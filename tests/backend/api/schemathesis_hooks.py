@@ -20,10 +20,20 @@ def _no_row_can_have(value: Any) -> bool:
 
 @schemathesis.check
 def refused_to_a_plain_caseworker(ctx: Any, response: Any, case: Any) -> None:
-    """An administrators' operation answers a caseworker who is not an administrator 403, whatever the
-    request; only a path id no row can have is 404 (before any handler runs)."""
+    """An administrators' operation answers a caseworker who is not an administrator 403
+    `administrators_only` (not another refusal, such as a missing CSRF token), whatever the request;
+    only a path id no row can have is 404 (before any handler runs)."""
     if response.status_code == 403:
-        return
+        try:
+            error = response.json().get("error")
+        except (ValueError, AttributeError):  # not a JSON object
+            error = None
+        if error == "administrators_only":
+            return
+        raise AssertionError(
+            f"{case.method} {case.formatted_path} refused a plain caseworker with {error!r}, "
+            "not administrators_only"
+        )
     integers = {
         p.name
         for p in case.operation.path_parameters
