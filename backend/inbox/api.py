@@ -426,7 +426,7 @@ async def list_threads(request: Request) -> JSONResponse:
 
 @bp.get("/threads/<thread_id:int>")
 @operation(
-    "A thread's citizen and every message with them (marks theirs read)",
+    "A thread's citizen, every message with them (marks theirs read) and the notes on the person",
     auth=CASEWORKER,
     responses={200: s.ThreadDetail, 404: "no such thread"},
 )

@@ -323,6 +323,9 @@ ACTION_WORDS = {
     "messages_viewed": N_("messages viewed"),
     # NOTE: An event in the audit log: everything held about a person was exported.
     "person_exported": N_("everything about a person exported"),
+    # NOTE: An event in the audit log: an export of everything about a person was refused (the one who
+    # asked is not an active administrator).
+    "person_export_refused": N_("export about a person refused"),
     # NOTE: An event in the audit log: an administrator added a routing rule.
     "routing_rule_created": N_("routing rule added"),
     # NOTE: An event in the audit log: an administrator removed a routing rule.

@@ -1,6 +1,6 @@
 """State machines are enums in backend/models/states.py; every state is classified where the code
 decides by sets of states and labelled wherever states are shown as words, so a new state cannot
-silently fall through (as `dropped` inbound messages once fell through the purge)."""
+silently fall through (for example past the purge, which must delete every final inbound state)."""
 
 from __future__ import annotations
 
