@@ -19,6 +19,7 @@ from backend.config import Settings
 from backend.documents import service as documents
 from backend.documents import texts
 from backend.documents.storage import FilesystemStorage, StorageUnavailable
+from backend.errors import InvalidInput
 from backend.inbox.i18n import translate as caseworker_text
 from backend.models.applications import Application
 from backend.models.audit import AuditEntry
@@ -405,3 +406,17 @@ async def test_a_file_the_storage_fails_to_delete_after_the_purge_is_committed_i
     messages = [r.getMessage() for r in caplog.records if document.storage_key in r.getMessage()]
     assert len(messages) == 1 and "deleted by hand" in messages[0]
     assert AVIAJA not in caplog.text
+
+
+def test_the_ready_made_requests_are_the_same_in_the_service_the_api_and_the_form() -> None:
+    from typing import get_args
+
+    from backend.inbox import documents_pages, schemas
+
+    kinds = set(documents.READY_MADE)
+    (literal, _none) = get_args(schemas.DocumentRequestBody.model_fields["kind"].annotation)
+    assert set(get_args(literal)) == kinds
+    assert set(documents_pages.READY_MADE_WORDS) - {""} == kinds
+    with pytest.raises(InvalidInput) as refused:  # the form translates the service's message
+        documents.request_text("da", None, None)
+    assert str(refused.value) == documents_pages.NOTHING_ASKED
