@@ -78,7 +78,7 @@ def test_a_draft_answered_by_sms_continues_after_the_binding_ended_and_was_renew
     (link,) = LINK.findall(phone.say("Boligsikringimik qinnuteqarusuppunga"))
     seen = len(phone.received())
     log_in_through(link, PILU)
-    shown = "\n".join(wait_for(phone.received, seen))
+    shown = "\n".join(wait_for(phone.received, seen, settled=phone.settled))
     assert "Pilu Jeremiassen" in shown and rendered("utter_ask_dwelling_confirmed", "kl") in shown
     assert rendered("utter_ask_household_confirmed", "kl") in phone.say("aap")  # dwelling right
     [saved] = drafts_of(stack, PILU)
@@ -98,7 +98,7 @@ def test_a_draft_answered_by_sms_continues_after_the_binding_ended_and_was_renew
 
     seen = len(phone.received())
     log_in_through(new_link, PILU)
-    offer = "\n".join(wait_for(phone.received, seen))
+    offer = "\n".join(wait_for(phone.received, seen, settled=phone.settled))
     assert rendered("utter_draft_resume_offer", "kl", started_date=saved["started_on"]) in offer
     resumed = phone.say("1")  # the first numbered option: "Ingerlaqqigit" (continue)
     assert rendered("utter_ask_household_confirmed", "kl") in resumed

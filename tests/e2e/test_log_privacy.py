@@ -235,7 +235,7 @@ def sms_application(stack: Stack, providers: Providers) -> None:
     (link,) = LINK.findall(asked)
     seen = len(phone.received())
     log_in_through(link, TUKUMMEQ_CPR)
-    draft = "\n".join(wait_for(phone.received, seen))
+    draft = "\n".join(wait_for(phone.received, seen, settled=phone.settled))
     assert "Tukummeq Mathiassen" in draft
     phone.say("aap")  # the dwelling is right
     assert "98 11 22" in phone.say("1")  # the household is right; the registered number is shown
