@@ -8,9 +8,6 @@ reads them, `GET /dev/outbox?to=…`."""
 
 from __future__ import annotations
 
-import re
-import time
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -20,8 +17,8 @@ from backend.documents import texts as document_texts
 from backend.nlg import translate
 from scripts.stack import Stack
 from tests.backend.documents.samples import pdf
-from tests.conftest import Citizen, applications_of, backend_rows
-from tests.e2e.test_phone_channels import log_in_through
+from tests.conftest import Citizen, applications_of, backend_rows, until
+from tests.e2e.test_phone_channels import LINK, log_in_through, turn_ended, wait_for
 from tests.e2e.test_web_to_caseworker import Caseworker
 
 pytestmark = pytest.mark.e2e
@@ -29,7 +26,6 @@ pytestmark = pytest.mark.e2e
 MARIA, MARIA_PHONE = "1912802927", "+299559951"  # Greenlandic (kl) INI A/S tenant; used only here
 SARA, SARA_CHAT = "2201852472", "880151"  # Swedish (sv) Iserit A/S tenant; used only here
 REQUEST = "Send venligst en kopi af din lejekontrakt."
-LINK = re.compile(r"https?://\S+/l/[A-Za-z0-9_-]+")
 
 
 def apply_in_the_chat(stack: Stack, cpr: str) -> str:
@@ -63,6 +59,7 @@ class Simulator:
     def __init__(self, stack: Stack, channel: str, sender: str) -> None:
         self.client = httpx.Client(base_url=stack.backend_url, timeout=30)
         self.channel, self.sender = channel, sender
+        self.turn_ended = turn_ended(stack, channel, sender)
 
     def send(self, text: str = "", file: tuple[str, bytes, str] | None = None) -> None:
         fields = {"channel": self.channel, "from": self.sender, "text": text}
@@ -76,34 +73,6 @@ class Simulator:
 
     def close(self) -> None:
         self.client.close()
-
-
-def new_after(
-    collect: Callable[[], list[str]], seen: int, *, timeout: float = 90.0, quiet: float = 2.0
-) -> list[str]:
-    """The items after the first `seen`, once at least one arrived and none came for `quiet` seconds."""
-    deadline = time.monotonic() + timeout
-    last_count, last_change = seen, time.monotonic()
-    while time.monotonic() < deadline:
-        items = collect()
-        if len(items) != last_count:
-            last_count, last_change = len(items), time.monotonic()
-        elif len(items) > seen and time.monotonic() - last_change >= quiet:
-            return items[seen:]
-        time.sleep(0.2)
-    raise AssertionError(f"no reply after {timeout}s (had {seen})")
-
-
-def settled(collect: Callable[[], list[str]], *, quiet: float = 3.0, timeout: float = 60.0) -> int:
-    """How many items there are once none came for `quiet` seconds."""
-    deadline = time.monotonic() + timeout
-    count, since = len(collect()), time.monotonic()
-    while time.monotonic() < deadline and time.monotonic() - since < quiet:
-        time.sleep(0.2)
-        now = len(collect())
-        if now != count:
-            count, since = now, time.monotonic()
-    return count
 
 
 def attachments_of(stack: Stack, cpr: str) -> list[dict[str, Any]]:
@@ -121,13 +90,14 @@ def send_after_binding(stack: Stack, simulator: Simulator, cpr: str, file: tuple
     the assistant's reply to it."""
     seen = len(simulator.replies())
     simulator.send(file=file)
-    asked = "\n".join(new_after(simulator.replies, seen))
+    asked = "\n".join(wait_for(simulator.replies, seen, settled=simulator.turn_ended))
     (link,) = LINK.findall(asked)
     assert attachments_of(stack, cpr) == []
-    log_in_through(link, cpr)
-    seen = settled(simulator.replies)
+    log_in_through(link, cpr)  # queues the continuation of the conversation in its channel
+    until(simulator.turn_ended, timeout=90, what="the conversation's continuation after the login")
+    seen = len(simulator.replies())
     simulator.send(file=file)
-    return "\n".join(new_after(simulator.replies, seen))
+    return "\n".join(wait_for(simulator.replies, seen, settled=simulator.turn_ended, timeout=90))
 
 
 def test_a_greenlandic_citizen_sends_the_requested_lease_by_mms_from_the_phone_simulator(
