@@ -19,13 +19,14 @@ import asyncpg
 import pytest
 
 from backend.migrations.runner import MIGRATION_LOCK_KEY, head_revision
+from tests.servers import STARTUP_TIMEOUT
 
 ROOT = Path(__file__).resolve().parents[2]
 INISSIAQ = ROOT / ".venv-backend" / "bin" / "inissiaq"
 ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
-def until(check, *, timeout: float = 60.0, what: str) -> None:  # type: ignore[no-untyped-def]
+def until(check, *, timeout: float = STARTUP_TIMEOUT, what: str) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while not check():
         if time.monotonic() > deadline:

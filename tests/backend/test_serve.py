@@ -4,7 +4,6 @@ of its background tasks (here: waiting for the migration step) is still running.
 from __future__ import annotations
 
 import http.client
-import os
 import signal
 import subprocess
 import sys
@@ -13,6 +12,7 @@ import uuid
 from pathlib import Path
 
 from scripts.stack import free_port
+from tests.servers import python_env, wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,25 +23,20 @@ def test_sigterm_stops_a_web_instance_that_waits_for_the_migration_within_second
     process = subprocess.Popen(
         [sys.executable, "-m", "backend.serve"],
         cwd=ROOT,
-        env={
-            **os.environ,
-            "PORT": str(port),
-            "DATABASE_URL": f"sqlite:///{database}",
-            "BACKGROUND_WORKERS": "1",
-            "INISSIAQ_MODE": "development",
-        },
+        env=python_env(
+            PORT=str(port),
+            DATABASE_URL=f"sqlite:///{database}",
+            BACKGROUND_WORKERS="1",
+            INISSIAQ_MODE="development",
+        ),
         stdout=open(tmp_path / "serve.log", "w"),
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 60
         log = tmp_path / "serve.log"
         # Up: Sanic has said so (its signal handlers are in place from then on); not ready, as the
         # database is not migrated, so the task that waits for the migration is running.
-        while "Worker ready" not in log.read_text():
-            assert process.poll() is None, "the instance exited at start"
-            assert time.monotonic() < deadline, "the instance did not start within 60 s"
-            time.sleep(0.2)
+        wait_until_serving(process, lambda: "Worker ready" in log.read_text(), what="the instance", log=log)
         idle = http.client.HTTPConnection("127.0.0.1", port, timeout=5)  # a keep-alive client stays
         idle.request("GET", "/healthz")
         assert idle.getresponse().read() and idle.sock is not None

@@ -24,7 +24,6 @@ import asyncio
 import os
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +49,7 @@ from tests.backend.applications.factories import (
     submit_draft,
 )
 from tests.backend.inbox.factories import PASSWORD, SECRET, create_caseworker
+from tests.servers import python_env, wait_until_serving_async
 
 ROOT = Path(__file__).resolve().parents[3]
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
@@ -133,7 +133,7 @@ async def build_data(db: AsyncSession, settings: Settings) -> Data:
 async def backend(database_url: str, data: Data, tmp_path: Path) -> AsyncIterator[str]:
     """The backend web instance as its own process on the test database; its base URL."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VIRTUAL_ENV")}
+    env = python_env({k: v for k, v in os.environ.items() if not k.startswith("VIRTUAL_ENV")})
     env.update(
         {
             "PYTHONPATH": str(ROOT),
@@ -153,7 +153,19 @@ async def backend(database_url: str, data: Data, tmp_path: Path) -> AsyncIterato
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        await _until_ready(f"{base}/api/caseworker/openapi.json", process, tmp_path / "backend.log")
+        async with httpx.AsyncClient() as client:
+
+            async def answers() -> bool:
+                response = await client.get(f"{base}/api/caseworker/openapi.json", timeout=2)
+                return response.status_code == 200
+
+            await wait_until_serving_async(
+                process,
+                answers,
+                what="the backend",
+                log=tmp_path / "backend.log",
+                not_yet=(httpx.TransportError,),
+            )
         yield base
     finally:
         process.terminate()
@@ -163,21 +175,6 @@ async def backend(database_url: str, data: Data, tmp_path: Path) -> AsyncIterato
             process.kill()
             process.wait()
         log.close()
-
-
-async def _until_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    async with httpx.AsyncClient() as client:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise AssertionError(f"the backend stopped:\n{log.read_text()[-3000:]}")
-            try:
-                if (await client.get(url, timeout=2)).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.2)
-    raise AssertionError(f"the backend did not answer within {timeout} s:\n{log.read_text()[-3000:]}")
 
 
 def _config(data: Data, path: Path) -> Path:

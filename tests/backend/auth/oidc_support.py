@@ -14,7 +14,6 @@ import json
 import os
 import re
 import subprocess
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 from scripts.stack import ROOT, free_port
+from tests.servers import wait_until_serving
 
 PROVIDER_SCRIPT = ROOT / "tests" / "oidc" / "provider.mjs"
 CLIENT_ID, CLIENT_SECRET = "inissiaq", "inissiaq-test-secret-0123456789"
@@ -82,22 +82,16 @@ class ProviderProcess:
         self.process = subprocess.Popen(
             ["node", str(PROVIDER_SCRIPT)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
-        self._wait_ready()
+        wait_until_serving(
+            self.process,
+            lambda: (
+                httpx.get(f"{self.issuer}/.well-known/openid-configuration", timeout=1).status_code == 200
+            ),
+            what="the OpenID provider",
+            log=self.directory / "provider.log",
+            not_yet=(httpx.HTTPError,),
+        )
         return self
-
-    def _wait_ready(self, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process is not None
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the OpenID provider exited; see {self.directory / 'provider.log'}")
-            try:
-                if httpx.get(f"{self.issuer}/.well-known/openid-configuration", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise TimeoutError("the OpenID provider did not start")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

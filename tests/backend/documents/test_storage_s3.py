@@ -8,11 +8,9 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import count
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -41,6 +39,7 @@ from scripts.ports import free_port
 from tests.backend.documents import samples
 from tests.backend.documents.test_upload_web import _logged_in, _send
 from tests.backend.inbox.factories import create_caseworker, log_in
+from tests.servers import python_env, wait_until_serving
 
 KEY = "c" * 32
 REGION = "us-east-1"
@@ -57,29 +56,23 @@ def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            env=python_env(),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
     endpoint = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(process, endpoint, log_path)
+        wait_until_serving(
+            process,
+            lambda: httpx.get(endpoint, timeout=1) is not None,
+            what="the S3 server",
+            log=log_path,
+            not_yet=(httpx.HTTPError,),
+        )
         yield endpoint
     finally:
         process.terminate()
         process.wait(timeout=10)
-
-
-def _wait_ready(process: subprocess.Popen[bytes], endpoint: str, log_path: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the S3 server exited: {log_path.read_text()[-2000:]}")
-        try:
-            httpx.get(endpoint, timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise TimeoutError("the S3 server did not start")
 
 
 def plain_client(endpoint: str) -> Any:
