@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib
 import logging
 
@@ -80,7 +81,11 @@ def create_app(settings: Settings | None = None, *, name: str = "inissiaq", work
         for hook in _hooks([m for m in hooks_of if m not in later], "start"):
             await hook(app)
         if later:
-            app.add_task(_after_migration(app, _hooks(later, "start")), name="after_migration")
+            # A function, not a coroutine: Sanic calls it with the app once the loop runs, so nothing
+            # is left unawaited when the instance stops before that (as under the ASGI test client).
+            app.add_task(
+                functools.partial(_after_migration, hooks=_hooks(later, "start")), name="after_migration"
+            )
 
     @app.before_server_stop
     async def _cancel_tasks(app: Sanic) -> None:
