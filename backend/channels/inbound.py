@@ -79,8 +79,10 @@ async def accept(
     sender: str,
     text: str,
     sender_name: str | None = None,
+    kind: str = "message",
 ) -> int | None:
     """Queue one inbound message for the worker (committed); its id, or None for a replay.
+    `kind="media"`: `text` holds the references of the files it carried (backend/channels/media.py).
 
     The webhook's whole database work: one INSERT … ON CONFLICT DO NOTHING on the provider's id, no
     ORM unit of work and no conversation lookup (the worker finds or opens the conversation), so
@@ -94,7 +96,7 @@ async def accept(
             sender=sender,
             sender_name=sender_name,
             text=text,
-            kind="message",
+            kind=kind,
             status=InboundState.QUEUED,
             attempts=0,
             received_at=datetime.now(UTC),

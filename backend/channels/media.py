@@ -12,18 +12,17 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
 from sanic import Sanic
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.applications.login import create_link
+from backend.channels.inbound import accept, send_replies
 from backend.channels.types import BotMessage, Button
 from backend.clients.media import MediaTooLarge, MediaUnavailable, media_client
 from backend.conversations import service as conversations
 from backend.conversations.language import effective_language
-from backend.db import upsert_insert
 from backend.documents import service as documents
 from backend.documents import texts
 from backend.documents.checks import DocumentRefused, human_size
@@ -47,26 +46,17 @@ async def accept_media(
     sender: str,
     refs: list[dict[str, Any]],
 ) -> int | None:
-    """Queue the references of the files one message carried (committed); None for a replay."""
-    statement = (
-        upsert_insert(db, InboundMessage)
-        .values(
-            provider=provider,
-            external_id=f"{external_id}:media",
-            channel=channel,
-            sender=sender,
-            text=json.dumps(refs[:MAX_FILES]),
-            kind=MEDIA_KIND,
-            status=InboundState.QUEUED,
-            attempts=0,
-            received_at=datetime.now(UTC),
-        )
-        .on_conflict_do_nothing(index_elements=["provider", "external_id"])
-        .returning(InboundMessage.id)
+    """Queue the references of the files one message carried (committed); None for a replay. Its own
+    row beside the message's text (if any), deduplicated on the provider's id + ":media"."""
+    return await accept(
+        db,
+        provider=provider,
+        external_id=f"{external_id}:media",
+        channel=channel,
+        sender=sender,
+        text=json.dumps(refs[:MAX_FILES]),
+        kind=MEDIA_KIND,
     )
-    inserted = (await db.execute(statement)).scalar_one_or_none()
-    await db.commit()
-    return inserted
 
 
 def twilio_refs(params: dict[str, str]) -> list[dict[str, Any]]:
@@ -104,8 +94,6 @@ def telegram_refs(message: Any) -> list[dict[str, Any]]:
 
 async def handle(app: Sanic, message_id: int, cid: str, payload: str, channel: str) -> bool:
     """Fetch, check and store each file of one inbound media message and answer; the row is done."""
-    from backend.channels.inbound import send_replies  # the inbound worker imports this module
-
     settings = app.ctx.settings
     try:
         refs = [r for r in json.loads(payload or "[]") if isinstance(r, dict)]
