@@ -8,7 +8,8 @@ before any instance starts. A dead process is started again after the RestartSec
 in deploy/systemd, as systemd would. Ctrl-C, SIGTERM or SIGHUP stops all of it.
 
 The failure tests (tests/e2e/test_cluster_failures.py) and `make bench` use `Cluster` with their own
-PostgreSQL and Redis. Standard library only.
+PostgreSQL and Redis; the failure test also with the production roles (`migration_database_url`,
+`rasa_user`). Standard library only.
 """
 
 from __future__ import annotations
@@ -89,10 +90,14 @@ class Cluster:
     """Every process of the topology, supervised: `start()`, `wait_ready()`, `kill(name)`, `stop()`."""
 
     model: Path
-    database_url: str  # the backend's database
+    database_url: str  # the backend's database, as the services' role
     rasa_database: str  # the tracker store's database, on the same server
     redis_url: str
     var_dir: Path
+    # The tables' owner, as in production (deploy/roles.sql): set, it migrates and then grants the
+    # role of `database_url` its privileges (`inissiaq db grant`); empty, that role migrates itself.
+    migration_database_url: str = ""
+    rasa_user: str = ""  # the tracker store's own role (RASA_TRACKER_USERNAME); empty: database_url's
     public_port: int = 0
     extra_env: dict[str, str] = field(default_factory=dict)
     internal_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
@@ -149,6 +154,7 @@ class Cluster:
             "PUBLIC_BASE_URL": self.public_url,
             "PROXIES_COUNT": "1",
             "RASA_TRACKER_DB": self.rasa_database,
+            **({"RASA_TRACKER_USERNAME": self.rasa_user} if self.rasa_user else {}),
             **self.extra_env,
         }
         return Stack(
@@ -188,9 +194,15 @@ class Cluster:
 
     # ------------------------------------------------------------------ processes
     def migrate(self) -> None:
-        """`inissiaq db upgrade`, once, before any instance starts (as inissiaq-migrate.service)."""
+        """`inissiaq db upgrade`, once, before any instance starts, then `inissiaq db grant` when the
+        owner migrates (as inissiaq-migrate.service)."""
         env = self.instance_env("web1")
-        subprocess.run([str(INISSIAQ), "db", "upgrade"], cwd=ROOT, env=env, check=True, timeout=300)
+        steps = [["db", "upgrade"]]
+        if self.migration_database_url:
+            env["MIGRATION_DATABASE_URL"] = self.migration_database_url
+            steps.append(["db", "grant"])
+        for step in steps:
+            subprocess.run([str(INISSIAQ), *step], cwd=ROOT, env=env, check=True, timeout=300)
 
     def _spawn(self, name: str) -> None:
         command, env = self.command(name)

@@ -2,7 +2,9 @@
 
 The topology of deploy/ (scripts/cluster.py: HAProxy with deploy/haproxy.cfg, two backend web
 instances, two workers, two Rasa replicas, two action servers), here on its own PostgreSQL cluster
-(initdb on a temporary directory, a free port) and its own Redis (a free port), loopback only.
+(initdb on a temporary directory, a free port; its roles and databases from deploy/roles.sql: the owner
+migrates and grants, the instances connect as `inissiaq_app`, Rasa as `inissiaq_rasa`) and its own
+Redis (a free port), loopback only.
 
 Scripted citizens apply on the web (through HAProxy's public frontend) and by SMS (the signed Twilio
 webhook; the replies go to the fake Twilio), and keep asking questions afterwards, while one process
@@ -30,6 +32,7 @@ import contextlib
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -74,6 +77,7 @@ STATUS_QUESTION = {"da": "Hvad er status på min ansøgning?", "kl": "qinnuteqaa
 NUUK = ZoneInfo("America/Nuuk")
 START_TIMEOUT = 600  # Rasa loads its model in about a minute alone, far longer on a busy machine
 SMS_REPLY_TIMEOUT = 90
+ROLES_SQL = ROOT / "deploy" / "roles.sql"
 
 
 def postgres_bin(name: str) -> str:
@@ -114,20 +118,19 @@ class OwnPostgres:
     def stop(self, mode: str = "fast") -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
 
-    def url(self, database: str) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+    def url(self, database: str, user: str = "postgres") -> str:
+        return f"postgresql://{user}@127.0.0.1:{self.port}/{database}"
 
-    def create(self, database: str) -> None:
+    def create_roles(self) -> None:
+        """Roles and databases as a superuser creates them before the first deployment: deploy/roles.sql
+        (the passwords are not checked here: the test's server trusts loopback)."""
+        variables = [
+            arg
+            for name in ("owner", "app", "rasa")
+            for arg in ("-v", f"{name}_password={secrets.token_urlsafe(12)}")
+        ]
         subprocess.run(
-            [
-                "psql",
-                "-q",
-                "-v",
-                "ON_ERROR_STOP=1",
-                self.url("postgres"),
-                "-c",
-                f'CREATE DATABASE "{database}"',
-            ],
+            ["psql", "-q", *variables, "-f", str(ROLES_SQL), self.url("postgres")],
             check=True,
             capture_output=True,
             timeout=60,
@@ -209,15 +212,16 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
     smtp = SmtpRecorder()
     cluster: Cluster | None = None
     try:
-        postgres.create("inissiaq")
-        postgres.create("inissiaq_rasa")
+        postgres.create_roles()
         redis.start()
         twilio.start_in_thread()
         smtp.start()
         cluster = Cluster(
             model=model,
-            database_url=postgres.url("inissiaq"),
+            database_url=postgres.url("inissiaq", user="inissiaq_app"),
+            migration_database_url=postgres.url("inissiaq", user="inissiaq"),
             rasa_database="inissiaq_rasa",
+            rasa_user="inissiaq_rasa",
             redis_url=redis.url,
             var_dir=base / "logs",
             extra_env={
@@ -569,6 +573,13 @@ def test_processes_killed_under_load_lose_nothing_and_every_turn_is_answered(top
         for thread in threads:
             thread.join(timeout=200)
     assert not any(thread.is_alive() for thread in threads), "a citizen is still waiting"
+    # The services connect as their own roles, never as the tables' owner or a superuser.
+    connected = topology.postgres.query(
+        "postgres",
+        "SELECT DISTINCT datname || ' as ' || usename FROM pg_stat_activity "
+        "WHERE datname IN ('inissiaq', 'inissiaq_rasa')",
+    )
+    assert sorted(connected) == ["inissiaq as inissiaq_app", "inissiaq_rasa as inissiaq_rasa"]
 
     assert record.violations == [], (
         f"{len(record.violations)} of {record.turns} turns: {record.violations[:5]}"
