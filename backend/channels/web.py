@@ -12,12 +12,11 @@ from typing import Any
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, JSONResponse, json
-from sqlalchemy import text as sql_text
 
 from backend import limits
 from backend.auth import sessions
 from backend.auth.login import end_session_url_for
-from backend.channels import gateway, rasa_client, texts
+from backend.channels import gateway, texts
 from backend.conversations import language as languages
 from backend.conversations import service as conversations
 from backend.errors import DomainError, InvalidInput, RateLimited
@@ -25,9 +24,7 @@ from backend.models.conversations import Conversation, WebSession
 from backend.nlg import LANGUAGES, translate
 from backend.web import ui_texts
 
-chat = Blueprint("web_chat", url_prefix="/api/chat")
-health = Blueprint("web_chat_health")
-bp = Blueprint.group(chat, health)
+bp = Blueprint("web_chat", url_prefix="/api/chat")
 
 # The widget's id of one message (32 random hex digits), sent again with the same message when it retries.
 CLIENT_MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
@@ -45,7 +42,7 @@ class PayloadTooLarge(DomainError):
     code = "too_large"
 
 
-@chat.post("/messages")
+@bp.post("/messages")
 async def post_message(request: Request) -> JSONResponse:
     """`{"text", "language"?, "client_message_id"?}` → `{"conversation_id", "language", "messages":
     [{"text", "buttons"}]}`. The same `client_message_id` again gets the first answer, not a new turn."""
@@ -89,7 +86,7 @@ async def post_message(request: Request) -> JSONResponse:
     return _with_cookie(request, json(answer), token)
 
 
-@chat.get("/history")
+@bp.get("/history")
 async def history(request: Request) -> JSONResponse:
     """The transcript of this session's conversation only (`?after=<id>` for the newer messages)."""
     try:
@@ -123,7 +120,7 @@ async def history(request: Request) -> JSONResponse:
     return _with_cookie(request, json(answer), token)
 
 
-@chat.post("/resume")
+@bp.post("/resume")
 async def resume(request: Request) -> JSONResponse:
     """After a login: run what the citizen asked for before it (an empty list when nothing waits)."""
     _json_body(request, allow_empty=True)
@@ -144,22 +141,6 @@ async def resume(request: Request) -> JSONResponse:
         "authenticated": session.person_cpr is not None,
     }
     return _with_cookie(request, json(answer), token)
-
-
-@health.get("/healthz/dependencies")
-async def dependencies(request: Request) -> JSONResponse:
-    """Readiness including Rasa (whose health check fails while its tracker store is down)."""
-    try:
-        await request.ctx.db.execute(sql_text("SELECT 1"))
-        database = "ok"
-    except Exception:
-        database = "down"
-    rasa = "ok" if await rasa_client.is_healthy(request.app) else "down"
-    ok = database == "ok" and rasa == "ok"
-    return json(
-        {"status": "ok" if ok else "unavailable", "database": database, "rasa": rasa},
-        status=200 if ok else 503,
-    )
 
 
 async def _session(

@@ -197,20 +197,6 @@ async def test_resume_after_login_runs_the_pending_intent_once(app, db: AsyncSes
     assert rasa.messages == ["Jeg vil søge boligsikring nu", "/apply_housing_benefit"]
 
 
-async def test_the_readiness_check_reports_rasa(app) -> None:
-    rasa = FakeRasa().install(app)
-    _, response = await app.asgi_client.get("/healthz/dependencies")
-    assert (response.status, response.json) == (200, {"status": "ok", "database": "ok", "rasa": "ok"})
-    rasa.healthy = False
-    _, response = await app.asgi_client.get("/healthz/dependencies")
-    assert (response.status, response.json["rasa"]) == (503, "down")
-
-
-async def test_the_readiness_check_fails_when_rasa_is_not_running(app) -> None:
-    _, response = await app.asgi_client.get("/healthz/dependencies")  # settings point Rasa at port 9
-    assert (response.status, response.json["rasa"]) == (503, "down")
-
-
 async def test_sending_more_than_the_per_session_limit_of_chat_messages_within_a_minute_answers_429_with_retry_after(
     settings, engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
