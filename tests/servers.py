@@ -1,11 +1,11 @@
 """Waiting for a server that a test started as its own process.
 
-`make test` runs its jobs side by side at a lower priority than the model training, so on two cores a
-freshly started process may get little CPU for a while: one backend did not answer within 60 s there
-and its log said nothing at all, so nobody could tell where it was. The wait here is therefore long
-(the same as the shared stack's), and when it ends without an answer it says what it knows: the
-process's own stack (Python processes started with `python_env()` print every thread's stack on
-SIGABRT, through faulthandler), the end of its log and the machine's load.
+`make test` runs the backend suite at a lower priority than the model training, so on two cores a
+process it starts may get little CPU for minutes (with the cores busy, the contract test's set-up and
+runs took three to four times as long as on an idle machine). The wait is therefore long (the same as
+the shared stack's), and when it ends without an answer it says what it knows: the process's own
+stack (Python processes started with `python_env()` print every thread's stack on SIGABRT, through
+faulthandler), the end of its log and the machine's load.
 """
 
 from __future__ import annotations
