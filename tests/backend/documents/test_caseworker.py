@@ -239,18 +239,7 @@ async def test_documents_are_purged_with_the_applications_history(
         conversation_id=None,
     )
     assert kept.application_reference == kept_application.reference
-    long_ago = datetime.now(UTC) - timedelta(days=settings.history_retention_days + 5)
-    await db.execute(
-        update(Application)
-        .where(Application.id == application.id)
-        .values(
-            status=ApplicationStatus.DECIDED,
-            decision=Decision.GRANTED,
-            taken_over_at=long_ago,
-            submitted_at=long_ago,
-        )
-    )
-    await db.commit()
+    await _decided_long_ago(db, settings, application)
     files = FilesystemStorage(settings.documents_dir)
     assert files.path(old.storage_key).exists()
 
@@ -354,12 +343,8 @@ async def test_a_stored_file_that_cannot_be_deleted_again_does_not_hide_why_the_
     assert AVIAJA not in caplog.text
 
 
-async def _old_document(db: AsyncSession, settings: Settings) -> Attachment:
-    """A document on an application decided longer ago than the history period."""
-    application = await _submitted(db, settings, AVIAJA)
-    document = await documents.receive(
-        db, settings, cpr=AVIAJA, data=samples.jpeg(), filename="a.jpg", channel="sms", conversation_id=None
-    )
+async def _decided_long_ago(db: AsyncSession, settings: Settings, application: Application) -> None:
+    """The application granted and taken over longer ago than the history period (committed)."""
     long_ago = datetime.now(UTC) - timedelta(days=settings.history_retention_days + 5)
     await db.execute(
         update(Application)
@@ -372,6 +357,15 @@ async def _old_document(db: AsyncSession, settings: Settings) -> Attachment:
         )
     )
     await db.commit()
+
+
+async def _old_document(db: AsyncSession, settings: Settings) -> Attachment:
+    """A document on an application decided longer ago than the history period."""
+    application = await _submitted(db, settings, AVIAJA)
+    document = await documents.receive(
+        db, settings, cpr=AVIAJA, data=samples.jpeg(), filename="a.jpg", channel="sms", conversation_id=None
+    )
+    await _decided_long_ago(db, settings, application)
     return document
 
 
