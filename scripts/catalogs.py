@@ -4,7 +4,8 @@
     python scripts/catalogs.py extract   # backend → locales/messages.pot, backend/inbox → locales/inbox.pot
     python scripts/catalogs.py update    # messages.pot → locales/{kl,da,sv}/LC_MESSAGES/messages.po,
                                          # inbox.pot → locales/{da,kl}/LC_MESSAGES/inbox.po
-    python scripts/catalogs.py compile   # .po → .mo (optional: the backend compiles in memory)
+    python scripts/catalogs.py compile   # .po → .mo where the .po is newer (optional: the backend
+                                         # compiles in memory)
     python scripts/catalogs.py all       # the three in order
 
 Run it with the backend environment: `.venv-backend/bin/python scripts/catalogs.py all`.
@@ -12,9 +13,13 @@ Run it with the backend environment: `.venv-backend/bin/python scripts/catalogs.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
@@ -89,20 +94,48 @@ COMMANDS: dict[str, list[list[str]]] = {
             for language in INBOX_LANGUAGES
         ),
     ],
-    "compile": [
-        [PYBABEL, "compile", "-d", str(LOCALES), "--statistics"],
-        [PYBABEL, "compile", "-D", "inbox", "-d", str(LOCALES), "--statistics"],
-    ],
 }
-COMMANDS["all"] = COMMANDS["extract"] + COMMANDS["update"] + COMMANDS["compile"]
+STEPS = {
+    "extract": ["extract"],
+    "update": ["update"],
+    "compile": ["compile"],
+    "all": ["extract", "update", "compile"],
+}
+
+
+def compile_catalogs(locales: Path = LOCALES) -> list[Path]:
+    """Compile each .po whose .mo is missing or older (fuzzy entries left out); the .mo files written.
+
+    A .mo is written beside it under a temporary name and renamed over the old one, and an up-to-date
+    one is not written at all: a process loading the catalogs meanwhile (a running backend; the tests
+    running beside the `make run` of the supervision test) reads the old file or the new one, never a
+    half-written one."""
+    written = []
+    for po in sorted(locales.glob("*/LC_MESSAGES/*.po")):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as fp:
+            catalog = read_po(fp, locale=po.parent.parent.name, domain=po.stem)
+        temporary = mo.with_name(f".{mo.name}.{os.getpid()}.tmp")
+        with temporary.open("wb") as fp:
+            write_mo(fp, catalog, use_fuzzy=False)
+        os.replace(temporary, mo)
+        written.append(mo)
+    return written
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1 or argv[0] not in COMMANDS:
+    if len(argv) != 1 or argv[0] not in STEPS:
         print(__doc__, file=sys.stderr)
         return 2
-    for command in COMMANDS[argv[0]]:
-        subprocess.run(command, cwd=ROOT, check=True)
+    for step in STEPS[argv[0]]:
+        if step == "compile":
+            for mo in compile_catalogs():
+                print(f"compiled {mo.relative_to(ROOT)}")
+            continue
+        for command in COMMANDS[step]:
+            subprocess.run(command, cwd=ROOT, check=True)
     return 0
 
 
